@@ -1,0 +1,58 @@
+//! `renkei serve`: migrate, optionally seed the demo, and serve.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use renkei_server::{AppState, OsEntropy, SystemClock};
+
+use crate::config::{Config, redact};
+use crate::output::Output;
+use crate::{demo, stores};
+
+pub async fn run(config: Config, seed_demo: bool, out: Output) -> anyhow::Result<ExitCode> {
+    let store = stores::open(&config.database_url).await?;
+    let logins = if seed_demo {
+        demo::seed(store.as_ref()).await?
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (is another server running? use --listen)",
+                config.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(
+        store.clone(),
+        config.server.clone(),
+        Arc::new(SystemClock),
+        Arc::new(OsEntropy),
+    )
+    .await?;
+    let base = format!("http://{addr}");
+    out.show(
+        &serde_json::json!({ "url": base, "taxii_discovery": format!("{base}/taxii2/"), "database": redact(&config.database_url), "demo_logins": logins.as_ref().map(|l| &l.users) }),
+        || {
+            let mut s = format!(
+                "Renkei is serving on {base}\n  TAXII 2.1 discovery: {base}/taxii2/\n  database: {} ({})\n  data folder: {}\n",
+                redact(&config.database_url),
+                store.backend().as_str(),
+                config.data_dir.display()
+            );
+            if let Some(l) = &logins {
+                s.push_str(&l.table());
+            }
+            s.push_str("Press Ctrl-C to stop.");
+            s
+        },
+    );
+    renkei_server::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,224 @@
+//! Configuration, layered: built-in defaults, then a TOML file (`--config` or
+//! `RENKEI_CONFIG`), then `RENKEI_*` environment variables, then command-line flags. Validated
+//! once at start and passed in; nothing reads it globally.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use renkei_server::ServerConfig;
+use serde::Deserialize;
+
+/// The settings file. Every field is optional; see `docs/configuration.md`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<SocketAddr>,
+    #[serde(default)]
+    pub taxii: TaxiiFile,
+    #[serde(default)]
+    pub membership: MembershipFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipFile {
+    pub recommendations_required: Option<usize>,
+    pub nda_version: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxiiFile {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub contact: Option<String>,
+    pub max_content_length: Option<usize>,
+    pub max_page_size: Option<usize>,
+    pub default_page_size: Option<usize>,
+    pub max_objects_per_post: Option<usize>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub server: ServerConfig,
+}
+
+/// What flags and the environment said (clap reads both).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<SocketAddr>,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Config {
+    pub fn load(o: &Overrides) -> anyhow::Result<Config> {
+        let file = match &o.config_file {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = o
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("renkei-data"));
+        let database_url = o
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("renkei.db").display()));
+        let listen = match o.listen.or(file.listen) {
+            Some(l) => l,
+            None => DEFAULT_LISTEN.parse().context("default listen address")?,
+        };
+        let mut server = ServerConfig::default();
+        let t = file.taxii;
+        if let Some(v) = t.title {
+            server.title = v;
+        }
+        if let Some(v) = t.description {
+            server.description = v;
+        }
+        server.contact = t.contact;
+        if let Some(v) = t.max_content_length {
+            server.max_content_length = v;
+        }
+        if let Some(v) = t.max_page_size {
+            server.max_page_size = v;
+        }
+        if let Some(v) = t.default_page_size {
+            server.default_page_size = v;
+        }
+        if let Some(v) = t.max_objects_per_post {
+            server.max_objects_per_post = v;
+        }
+        let m = file.membership;
+        if let Some(v) = m.recommendations_required {
+            server.membership.recommendations_required = v;
+        }
+        if let Some(v) = m.nda_version {
+            server.membership.nda_version = v;
+        }
+        let config = Config {
+            data_dir,
+            database_url,
+            listen,
+            server,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let s = &self.server;
+        if s.max_content_length < 1024 {
+            bail!("taxii.max_content_length must be at least 1024 bytes");
+        }
+        if s.max_page_size == 0 || s.default_page_size == 0 || s.default_page_size > s.max_page_size
+        {
+            bail!("taxii.default_page_size must be between 1 and taxii.max_page_size");
+        }
+        if s.max_objects_per_post == 0 {
+            bail!("taxii.max_objects_per_post must be positive");
+        }
+        if s.membership.recommendations_required > 20 {
+            bail!("membership.recommendations_required must be at most 20");
+        }
+        let nda = &s.membership.nda_version;
+        if nda.is_empty() || nda.len() > 64 || nda.chars().any(char::is_control) {
+            bail!("membership.nda_version must be 1 to 64 printable characters");
+        }
+        if !(self.database_url.starts_with("sqlite:")
+            || renkei_store_postgres::PostgresStore::is_postgres_url(&self.database_url))
+        {
+            bail!(
+                "database URL must start with sqlite:// or postgres:// (got `{}`)",
+                redact(&self.database_url)
+            );
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("in {}", path.display()))
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layering() {
+        let c = Config::load(&Overrides::default()).unwrap();
+        assert_eq!(c.database_url, "sqlite://renkei-data/renkei.db");
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        let dir = std::env::temp_dir().join(format!("renkei-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("renkei.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\n[taxii]\nmax_page_size = 50\ndefault_page_size = 10\n",
+        )
+        .unwrap();
+        let c = Config::load(&Overrides {
+            config_file: Some(file.clone()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.server.max_page_size, 50);
+        let c = Config::load(&Overrides {
+            config_file: Some(file.clone()),
+            listen: Some("127.0.0.1:9001".parse().unwrap()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.listen.port(), 9001, "flags win over the file");
+        std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+        assert!(
+            Config::load(&Overrides {
+                config_file: Some(file),
+                ..Overrides::default()
+            })
+            .is_err(),
+            "typos are errors"
+        );
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("postgres://renkei:s3cret@db:5432/renkei"),
+            "postgres://renkei:***@db:5432/renkei"
+        );
+        assert_eq!(
+            redact("sqlite://renkei-data/renkei.db"),
+            "sqlite://renkei-data/renkei.db"
+        );
+    }
+}

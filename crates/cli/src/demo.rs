@@ -1,0 +1,488 @@
+//! Demo data for `renkei serve --demo`: a small partnership (secretariat, police, banks, a
+//! telecom operator, security vendors, a university, a foreign partner), one user each, and
+//! a few hundred records with varied handling. Seeded only into an empty store.
+
+use renkei_model::account::{Org, OrgKind, Role, Tier};
+use renkei_model::handling::{
+    Attribution, Audience, AudienceEntry, Classification, Handling, Pap, Sector, Tlp, Use,
+};
+use renkei_model::ids::SubmissionId;
+use renkei_model::stix::StixObject;
+use renkei_server::{Clock, SystemClock};
+use renkei_store::{NewRecord, NewSubmission, Provenance, Store};
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::commands::admin::{add_org, add_user};
+
+/// The password of every demo user. The demo is for trying Renkei out on one machine only.
+pub const DEMO_PASSWORD: &str = "renkei-demo-2026";
+
+#[derive(Debug, Serialize)]
+pub struct DemoLogin {
+    pub login: String,
+    pub organisation: String,
+    pub role: String,
+    pub password: String,
+}
+
+#[derive(Debug)]
+pub struct DemoLogins {
+    pub users: Vec<DemoLogin>,
+}
+
+impl DemoLogins {
+    pub fn table(&self) -> String {
+        let mut s = String::from("\nDemo logins (password for all: ");
+        s.push_str(DEMO_PASSWORD);
+        s.push_str(")\n");
+        for u in &self.users {
+            s.push_str(&format!(
+                "  {:<12} {:<12} {}\n",
+                u.login, u.role, u.organisation
+            ));
+        }
+        s
+    }
+}
+
+const NS: Uuid = Uuid::from_u128(0x6f2b_1c8e_4d3a_4b5f_9e7d_2a1c_3b4d_5e6f);
+
+fn id(ty: &str, name: &str) -> String {
+    let u = Uuid::new_v5(&NS, name.as_bytes());
+    // Make it a version-4-shaped UUID: SDOs should carry UUIDv4 ids.
+    let mut b = *u.as_bytes();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    format!("{ty}--{}", Uuid::from_bytes(b))
+}
+
+const T: &str = "2026-11-01T09:00:00.000Z";
+
+fn sdo(ty: &str, key: &str, extra: Value) -> Value {
+    let mut o = json!({ "type": ty, "spec_version": "2.1", "id": id(ty, key), "created": T, "modified": T });
+    if let (Some(map), Value::Object(extra)) = (o.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    o
+}
+
+fn handling(tlp: Tlp, audience: Vec<AudienceEntry>, uses: &[Use]) -> Handling {
+    Handling {
+        tlp,
+        audience: Audience::new(audience).unwrap_or_else(|_| Audience::secretariat()),
+        classification: Classification::UNCLASSIFIED,
+        uses: uses.iter().copied().collect(),
+        attribution: Attribution::Named,
+        pap: Pap::Green,
+    }
+}
+
+fn sector(s: &str) -> Option<Sector> {
+    Sector::new(s).ok()
+}
+
+/// Seeds the demo unless the store already has organisations. Returns the logins it made.
+pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
+    if store.stats().await?.orgs > 0 {
+        return Ok(None);
+    }
+    // (name, login, kind, sector, tier, display name, role, clearance)
+    type DemoOrg<'a> = (
+        &'a str,
+        &'a str,
+        OrgKind,
+        Option<&'a str>,
+        Tier,
+        &'a str,
+        Role,
+        u8,
+    );
+    let orgs: Vec<DemoOrg<'_>> = vec![
+        (
+            "連携事務局",
+            "analyst",
+            OrgKind::Secretariat,
+            None,
+            Tier::None,
+            "分析官 佐藤",
+            Role::Analyst,
+            3,
+        ),
+        (
+            "警察庁 サイバー警察局",
+            "npa",
+            OrgKind::LawEnforcement,
+            None,
+            Tier::None,
+            "捜査員 田中",
+            Role::Contributor,
+            2,
+        ),
+        (
+            "宮城県警察 サイバー犯罪対策課",
+            "miyagi",
+            OrgKind::LawEnforcement,
+            None,
+            Tier::None,
+            "捜査員 鈴木",
+            Role::Contributor,
+            1,
+        ),
+        (
+            "さくら銀行",
+            "sakura",
+            OrgKind::Industry,
+            Some("finance"),
+            Tier::A,
+            "CSIRT 高橋",
+            Role::Contributor,
+            1,
+        ),
+        (
+            "みなと証券",
+            "minato",
+            OrgKind::Industry,
+            Some("finance"),
+            Tier::B,
+            "SOC 伊藤",
+            Role::Contributor,
+            0,
+        ),
+        (
+            "ひかり通信",
+            "hikari",
+            OrgKind::Industry,
+            Some("telecom"),
+            Tier::A,
+            "SOC 渡辺",
+            Role::Contributor,
+            1,
+        ),
+        (
+            "シールドAV",
+            "shield",
+            OrgKind::Industry,
+            Some("security_vendor"),
+            Tier::A,
+            "解析担当 山本",
+            Role::Contributor,
+            1,
+        ),
+        (
+            "ウォッチタワー監視サービス",
+            "watchtower",
+            OrgKind::Industry,
+            Some("monitoring_provider"),
+            Tier::A,
+            "監視担当 中村",
+            Role::Contributor,
+            1,
+        ),
+        (
+            "東都大学 情報セキュリティ研究室",
+            "todai",
+            OrgKind::Academia,
+            Some("education"),
+            Tier::A,
+            "准教授 小林",
+            Role::Contributor,
+            1,
+        ),
+        (
+            "NCFTA (United States)",
+            "ncfta",
+            OrgKind::Partner,
+            None,
+            Tier::None,
+            "Liaison Officer",
+            Role::Reader,
+            0,
+        ),
+    ];
+    let mut made: Vec<(Org, renkei_model::account::User)> = Vec::new();
+    let mut logins = Vec::new();
+    for (name, login, kind, sec, tier, display, role, clearance) in orgs {
+        let org = add_org(store, name, kind, sec.and_then(sector), tier).await?;
+        let user = add_user(
+            store,
+            &org,
+            login,
+            DEMO_PASSWORD,
+            role,
+            Classification::new(clearance)?,
+            Some(display.to_owned()),
+        )
+        .await?;
+        logins.push(DemoLogin {
+            login: login.into(),
+            organisation: name.into(),
+            role: role.as_str().into(),
+            password: DEMO_PASSWORD.into(),
+        });
+        made.push((org, user));
+    }
+    let secretariat = made[0].0.clone();
+    let admin = add_user(
+        store,
+        &secretariat,
+        "admin",
+        DEMO_PASSWORD,
+        Role::Admin,
+        Classification::MAX,
+        Some("システム管理者".into()),
+    )
+    .await?;
+    logins.insert(
+        1,
+        DemoLogin {
+            login: "admin".into(),
+            organisation: secretariat.name.clone(),
+            role: "admin".into(),
+            password: DEMO_PASSWORD.into(),
+        },
+    );
+    let by_login = |l: &str| made.iter().find(|(_, u)| u.login == l).cloned();
+    let now = SystemClock.now_micros();
+
+    let mut batches: Vec<(&str, Vec<(Value, Handling)>)> = Vec::new();
+    let tlp_green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+    let tlp_amber = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+    let tlp_clear = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487";
+    let tlp_red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+
+    // Banks: phishing sites imitating their own login pages.
+    let mut bank = Vec::new();
+    for i in 0..60 {
+        let domain = format!("sakura-bank-login{i:02}.example");
+        bank.push((
+            sdo(
+                "indicator",
+                &format!("phish-{i}"),
+                json!({
+                    "name": format!("フィッシングサイト {domain}"),
+                    "description": "さくら銀行を装ったフィッシングサイト。SMS で誘導される。",
+                    "indicator_types": ["malicious-activity"],
+                    "pattern": format!("[domain-name:value = '{domain}']"),
+                    "pattern_type": "stix",
+                    "valid_from": T,
+                    "object_marking_refs": [tlp_amber],
+                }),
+            ),
+            handling(
+                Tlp::Amber,
+                vec![AudienceEntry::Members],
+                &[Use::Investigation, Use::DefensiveFeeds],
+            ),
+        ));
+    }
+    batches.push(("sakura", bank));
+
+    // Security vendor: malware families and sample hashes.
+    let mut av = Vec::new();
+    for (n, family) in ["Emotet", "IcedID", "AgentTesla", "Formbook", "RedLine"]
+        .iter()
+        .enumerate()
+    {
+        av.push((
+            sdo("malware", family, json!({ "name": family, "is_family": true, "malware_types": ["trojan"], "object_marking_refs": [tlp_green] })),
+            handling(Tlp::Green, vec![AudienceEntry::Members], &[Use::Investigation, Use::Research]),
+        ));
+        for k in 0..12 {
+            let hash = format!(
+                "{:064x}",
+                (n as u128 + 1) * 0x1000_0000_0000 + k as u128 * 7919
+            );
+            av.push((
+                sdo(
+                    "indicator",
+                    &format!("{family}-{k}"),
+                    json!({
+                        "name": format!("{family} sample {k}"),
+                        "indicator_types": ["malicious-activity"],
+                        "pattern": format!("[file:hashes.'SHA-256' = '{hash}']"),
+                        "pattern_type": "stix",
+                        "valid_from": T,
+                        "object_marking_refs": [tlp_green],
+                    }),
+                ),
+                handling(
+                    Tlp::Green,
+                    vec![AudienceEntry::Members],
+                    &[Use::Investigation, Use::Research, Use::DefensiveFeeds],
+                ),
+            ));
+            av.push((
+                sdo(
+                    "relationship",
+                    &format!("{family}-{k}-rel"),
+                    json!({
+                        "relationship_type": "indicates",
+                        "source_ref": id("indicator", &format!("{family}-{k}")),
+                        "target_ref": id("malware", family),
+                        "object_marking_refs": [tlp_green],
+                    }),
+                ),
+                handling(
+                    Tlp::Green,
+                    vec![AudienceEntry::Members],
+                    &[Use::Investigation],
+                ),
+            ));
+        }
+    }
+    batches.push(("shield", av));
+
+    // Monitoring provider: C2 servers, shared with finance and telecom.
+    let mut c2 = Vec::new();
+    for i in 0..50 {
+        let ip = format!("203.0.113.{}", i + 10);
+        c2.push((
+            sdo(
+                "indicator",
+                &format!("c2-{i}"),
+                json!({
+                    "name": format!("C2 サーバ {ip}"),
+                    "indicator_types": ["malicious-activity", "attribution"],
+                    "pattern": format!("[ipv4-addr:value = '{ip}']"),
+                    "pattern_type": "stix",
+                    "valid_from": T,
+                    "object_marking_refs": [tlp_amber],
+                }),
+            ),
+            handling(
+                Tlp::Amber,
+                vec![
+                    AudienceEntry::Sector(Sector::new("finance")?),
+                    AudienceEntry::Sector(Sector::new("telecom")?),
+                ],
+                &[Use::Investigation, Use::DefensiveFeeds],
+            ),
+        ));
+    }
+    batches.push(("watchtower", c2));
+
+    // Police: a threat actor for law enforcement, and one TLP:RED lead for a named analyst.
+    let analyst = by_login("analyst").map(|(_, u)| u.id);
+    let mut police = vec![(
+        sdo(
+            "threat-actor",
+            "ta-banking",
+            json!({
+                "name": "不正送金グループ A",
+                "description": "インターネットバンキング不正送金事案に関与するとみられるグループ。",
+                "threat_actor_types": ["crime-syndicate"],
+                "object_marking_refs": [tlp_amber],
+            }),
+        ),
+        handling(
+            Tlp::Amber,
+            vec![AudienceEntry::LawEnforcement],
+            &[Use::Investigation, Use::Evidence],
+        ),
+    )];
+    if let Some(analyst) = analyst {
+        police.push((
+            sdo(
+                "note",
+                "red-lead",
+                json!({
+                    "content": "捜査中の案件に関する連絡先情報（TLP:RED）",
+                    "object_refs": [id("threat-actor", "ta-banking")],
+                    "object_marking_refs": [tlp_red],
+                }),
+            ),
+            handling(
+                Tlp::Red,
+                vec![AudienceEntry::User(analyst)],
+                &[Use::Investigation],
+            ),
+        ));
+    }
+    batches.push(("npa", police));
+
+    // University: research results for members.
+    batches.push((
+        "todai",
+        vec![(
+            sdo(
+                "attack-pattern",
+                "smishing",
+                json!({
+                    "name": "SMS フィッシング (スミッシング)",
+                    "description": "宅配業者や金融機関を装う SMS で偽サイトへ誘導する手口の分析。",
+                    "object_marking_refs": [tlp_green],
+                }),
+            ),
+            handling(
+                Tlp::Green,
+                vec![AudienceEntry::Members],
+                &[Use::Research, Use::Publication],
+            ),
+        )],
+    ));
+
+    // Secretariat: public alerts (TLP:CLEAR, consented to publication).
+    let mut alerts = Vec::new();
+    for (key, title) in [
+        ("alert-1", "金融機関を装ったフィッシングに関する注意喚起"),
+        ("alert-2", "宅配業者を装った SMS に関する注意喚起"),
+        ("alert-3", "ランサムウェア被害の予防について"),
+    ] {
+        alerts.push((
+            sdo("report", key, json!({
+                "name": title,
+                "description": "連携事務局が会員からの情報を分析し、一般向けに公表するものです。",
+                "report_types": ["threat-report"],
+                "published": T,
+                "object_refs": [id("attack-pattern", "smishing")],
+                "object_marking_refs": [tlp_clear],
+            })),
+            Handling { attribution: Attribution::Named, ..handling(Tlp::Clear, vec![AudienceEntry::Members], &[Use::Publication]) },
+        ));
+    }
+    batches.push(("analyst", alerts));
+
+    for (login, batch) in batches {
+        let Some((org, user)) = by_login(login) else {
+            continue;
+        };
+        let objects: Vec<Value> = batch.iter().map(|(o, _)| o.clone()).collect();
+        let bundle = json!({ "type": "bundle", "id": id("bundle", login), "objects": objects });
+        let bytes = serde_json::to_vec_pretty(&bundle)?;
+        let submission_id = SubmissionId::from_uuid(Uuid::new_v4());
+        store
+            .save_submission(&NewSubmission {
+                id: submission_id,
+                provider: org.id,
+                user: user.id,
+                received_at: now,
+                channel: "demo".into(),
+                media_type: "application/stix+json;version=2.1".into(),
+                sha256: sha256(&bytes),
+                bytes: bytes.clone().into(),
+            })
+            .await?;
+        let mut records = Vec::new();
+        for (object, h) in batch {
+            let o = StixObject::parse(&object.to_string())
+                .map_err(|e| anyhow::anyhow!("demo object {}: {e}", object["id"]))?;
+            records.push(NewRecord::new(o, h));
+        }
+        let provenance = Provenance {
+            submission: submission_id,
+            provider: org.id,
+            provider_kind: org.kind,
+            provider_sector: org.sector.clone(),
+        };
+        store.ingest(&provenance, &records, now).await?;
+    }
+    let _ = admin;
+    Ok(Some(DemoLogins { users: logins }))
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}

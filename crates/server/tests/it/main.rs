@@ -1,0 +1,13 @@
+//! In-process HTTP tests of the server, through `tower::ServiceExt::oneshot`. Every test runs
+//! on SQLite and on PostgreSQL (when `RENKEI_TEST_POSTGRES_URL` is set; CI requires it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
+
+mod app;
+mod auth;
+mod bad_input;
+mod policy;
+mod robustness;
+mod taxii_objects;
+mod taxii_pages;
+mod taxii_resources;

@@ -1,0 +1,536 @@
+//! The production store: PostgreSQL, shared by any number of stateless `renkei serve`
+//! processes.
+//!
+//! Ingest serialises on a transaction-scoped advisory lock so that `date_added` values are
+//! handed out in commit order across processes: a reader paging with `added_after` never misses
+//! a record committed late with an earlier timestamp. Bulk writes use `UNNEST` arrays, one
+//! round trip per batch.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use renkei_model::account::{Org, User};
+use renkei_model::audit::{AuditCheckpoint, AuditEntry, AuditEvent};
+use renkei_model::handling::Handling;
+use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
+use renkei_policy::{Identity, ReadScope};
+use renkei_store::sql::{Placeholders, SqlParam};
+use renkei_store::{
+    Backend, DeleteOutcome, Deleter, HandlingChange, IngestOutcome, Membership, NdaAcceptance,
+    NewApplication, NewOrg, NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser,
+    OrgUpdate, Provenance, RecordQuery, RecordRow, StatusChange, Store, StoreError, StoreResult,
+    StoreStats, StoredSubmission, StreamItem, TokenRecord, UserUpdate, VersionFilter,
+};
+use tokio_postgres::NoTls;
+use tokio_postgres::types::ToSql;
+
+mod accounts;
+mod audit;
+mod handling;
+mod membership;
+mod records;
+
+const STYLE: Placeholders = Placeholders::DollarNumbered;
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_membership_audit.sql")),
+];
+/// Advisory lock keys.
+const MIGRATE_LOCK: i64 = 0x5245_4e4b_0001;
+/// Held by whoever hands out `date_added` values (ingest, deletion, handling changes).
+const INGEST_LOCK: i64 = 0x5245_4e4b_0002;
+const AUDIT_LOCK: i64 = 0x5245_4e4b_0003;
+
+/// A random lowercase hex string for names.
+fn uuid_like() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::new();
+    for _ in 0..2 {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u64(std::process::id().into());
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+pub(crate) fn db_err(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::backend(e)
+}
+
+pub(crate) fn parse<T: FromStr>(s: &str) -> StoreResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse::<T>()
+        .map_err(|e| StoreError::Invalid(format!("stored value `{s}` is invalid: {e}")))
+}
+
+pub(crate) fn unique_violation(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+}
+
+/// A Renkei store in a PostgreSQL database.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to `postgres://…` (or `postgresql://…`). Call [`Store::migrate`] before use.
+    pub fn connect(url: &str, max_connections: usize) -> StoreResult<Self> {
+        let config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Invalid(format!("invalid PostgreSQL URL: {e}")))?;
+        Self::with_config(config, max_connections)
+    }
+
+    /// Connects with an explicit configuration (tests use it to pick a schema).
+    pub fn with_config(
+        mut config: tokio_postgres::Config,
+        max_connections: usize,
+    ) -> StoreResult<Self> {
+        // JIT compilation costs hundreds of milliseconds on the policy-filtered page query,
+        // whose cost estimate is high but whose execution takes about a millisecond; and a
+        // generic plan for it (no `date_added` bound known) may sort the whole table, so every
+        // execution is planned with its parameters.
+        let options = format!(
+            "{} -c jit=off -c plan_cache_mode=force_custom_plan",
+            config.get_options().unwrap_or("")
+        );
+        config.options(options.trim());
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max_connections.max(2))
+            .build()
+            .map_err(db_err)?;
+        Ok(PostgresStore { pool })
+    }
+
+    /// A store in a new, empty schema of the database at `url` (not yet migrated), for tests
+    /// and benchmarks that must not touch real data. Returns the schema's name.
+    pub async fn scratch(url: &str, max_connections: usize) -> StoreResult<(Self, String)> {
+        let schema = format!("renkei_scratch_{}", uuid_like());
+        let (client, conn) = tokio_postgres::connect(url, NoTls).await.map_err(db_err)?;
+        let task = tokio::spawn(conn);
+        client
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .map_err(db_err)?;
+        drop(client);
+        let _ = task.await;
+        let mut config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Invalid(format!("invalid PostgreSQL URL: {e}")))?;
+        config.options(format!("-c search_path={schema}"));
+        Ok((Self::with_config(config, max_connections)?, schema))
+    }
+
+    /// Drops a schema made by [`PostgresStore::scratch`].
+    pub async fn drop_scratch(url: &str, schema: &str) -> StoreResult<()> {
+        if !schema.starts_with("renkei_scratch_")
+            || !schema
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        {
+            return Err(StoreError::Invalid("not a scratch schema".into()));
+        }
+        let (client, conn) = tokio_postgres::connect(url, NoTls).await.map_err(db_err)?;
+        let task = tokio::spawn(conn);
+        client
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .map_err(db_err)?;
+        drop(client);
+        let _ = task.await;
+        Ok(())
+    }
+
+    pub fn is_postgres_url(url: &str) -> bool {
+        url.starts_with("postgres://") || url.starts_with("postgresql://")
+    }
+
+    async fn client(&self) -> StoreResult<deadpool_postgres::Client> {
+        self.pool.get().await.map_err(db_err)
+    }
+}
+
+/// Runs the body in a transaction on a pooled connection, committing if it succeeds.
+macro_rules! in_tx {
+    ($self:ident, |$tx:ident| $body:expr) => {{
+        let mut client = $self.client().await?;
+        let $tx = client.transaction().await.map_err(db_err)?;
+        let out = $body;
+        $tx.commit().await.map_err(db_err)?;
+        Ok(out)
+    }};
+}
+
+pub(crate) fn to_sql_params(params: &[SqlParam]) -> Vec<Box<dyn ToSql + Sync + Send>> {
+    params
+        .iter()
+        .map(|p| -> Box<dyn ToSql + Sync + Send> {
+            match p {
+                SqlParam::Text(s) => Box::new(s.clone()),
+                SqlParam::Int(n) => Box::new(*n),
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|b| b.as_ref() as &(dyn ToSql + Sync))
+        .collect()
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn migrate(&self, now: i64, fresh_key: [u8; 32]) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
+            .await
+            .map_err(db_err)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            .await
+            .map_err(db_err)?;
+        for (version, sql) in MIGRATIONS {
+            let done = tx
+                .query_opt(
+                    "SELECT 1 FROM schema_migrations WHERE version = $1",
+                    &[version],
+                )
+                .await
+                .map_err(db_err)?;
+            if done.is_none() {
+                tx.batch_execute(sql).await.map_err(db_err)?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                    &[version, &now],
+                )
+                .await
+                .map_err(db_err)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES ('server_key', $1) ON CONFLICT (key) DO NOTHING",
+            &[&&fresh_key[..]],
+        )
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn server_key(&self) -> StoreResult<Vec<u8>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT value FROM settings WHERE key = 'server_key'", &[])
+            .await
+            .map_err(db_err)?;
+        row.map(|r| r.get(0)).ok_or_else(|| {
+            StoreError::Invalid("the store has not been migrated (run `renkei migrate`)".into())
+        })
+    }
+
+    async fn stats(&self) -> StoreResult<StoreStats> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT (SELECT COUNT(*) FROM orgs), (SELECT COUNT(*) FROM users), \
+                 (SELECT COUNT(*) FROM records WHERE deleted_at IS NULL), (SELECT COUNT(*) FROM submissions)",
+                &[],
+            )
+            .await
+            .map_err(db_err)?;
+        let n = |i: usize| row.get::<_, i64>(i) as u64;
+        Ok(StoreStats {
+            orgs: n(0),
+            users: n(1),
+            records: n(2),
+            submissions: n(3),
+        })
+    }
+
+    async fn setting(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT value FROM settings WHERE key = $1", &[&key])
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn init_setting(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
+        in_tx!(self, |tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[&key, &value],
+            )
+            .await
+            .map_err(db_err)?;
+            tx.query_one("SELECT value FROM settings WHERE key = $1", &[&key])
+                .await
+                .map_err(db_err)?
+                .get::<_, Vec<u8>>(0)
+        })
+    }
+
+    async fn create_org(&self, org: &NewOrg) -> StoreResult<Org> {
+        accounts::create_org(&self.client().await?, org).await
+    }
+
+    async fn org(&self, id: OrgId) -> StoreResult<Option<Org>> {
+        accounts::org(&self.client().await?, id).await
+    }
+
+    async fn org_by_name(&self, name: &str) -> StoreResult<Option<Org>> {
+        accounts::org_by_name(&self.client().await?, name).await
+    }
+
+    async fn list_orgs(&self) -> StoreResult<Vec<Org>> {
+        accounts::list_orgs(&self.client().await?).await
+    }
+
+    async fn create_user(&self, user: &NewUser) -> StoreResult<User> {
+        accounts::create_user(&self.client().await?, user).await
+    }
+
+    async fn user_by_login(&self, login: &str) -> StoreResult<Option<User>> {
+        accounts::user_by_login(&self.client().await?, login).await
+    }
+
+    async fn credentials(&self, login: &str) -> StoreResult<Option<(User, Option<String>)>> {
+        accounts::credentials(&self.client().await?, login).await
+    }
+
+    async fn identity(&self, user: UserId) -> StoreResult<Option<Identity>> {
+        accounts::identity(&self.client().await?, user).await
+    }
+
+    async fn list_users(&self, org: Option<OrgId>) -> StoreResult<Vec<User>> {
+        accounts::list_users(&self.client().await?, org).await
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        accounts::user(&self.client().await?, id).await
+    }
+
+    async fn update_user(&self, id: UserId, update: &UserUpdate) -> StoreResult<User> {
+        in_tx!(self, |tx| membership::update_user(&tx, id, update).await?)
+    }
+
+    async fn create_token(&self, token: &NewToken) -> StoreResult<TokenRecord> {
+        accounts::create_token(&self.client().await?, token).await
+    }
+
+    async fn token_by_secret_hash(&self, sha256: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        accounts::token_by_secret_hash(&self.client().await?, sha256).await
+    }
+
+    async fn token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>> {
+        accounts::token(&self.client().await?, id).await
+    }
+
+    async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>> {
+        accounts::list_tokens(&self.client().await?, user).await
+    }
+
+    async fn revoke_token(&self, id: TokenId) -> StoreResult<bool> {
+        accounts::revoke_token(&self.client().await?, id).await
+    }
+
+    async fn create_application(&self, application: &NewApplication) -> StoreResult<(Org, User)> {
+        in_tx!(self, |tx| membership::create_application(&tx, application)
+            .await?)
+    }
+
+    async fn membership(&self, org: OrgId) -> StoreResult<Option<Membership>> {
+        membership::membership(&self.client().await?, org).await
+    }
+
+    async fn add_recommendation(&self, recommendation: &NewRecommendation) -> StoreResult<()> {
+        membership::add_recommendation(&self.client().await?, recommendation).await
+    }
+
+    async fn accept_nda(&self, org: OrgId, nda: &NdaAcceptance) -> StoreResult<()> {
+        membership::accept_nda(&self.client().await?, org, nda).await
+    }
+
+    async fn change_org_status(&self, change: &StatusChange) -> StoreResult<Org> {
+        in_tx!(self, |tx| membership::change_status(&tx, change).await?)
+    }
+
+    async fn update_org(&self, id: OrgId, update: &OrgUpdate) -> StoreResult<Org> {
+        in_tx!(self, |tx| membership::update_org(&tx, id, update).await?)
+    }
+
+    async fn org_default_handling(&self, org: OrgId) -> StoreResult<Option<Handling>> {
+        handling::org_default(&self.client().await?, org).await
+    }
+
+    async fn set_org_default_handling(
+        &self,
+        org: OrgId,
+        handling: Option<&Handling>,
+        at: i64,
+    ) -> StoreResult<()> {
+        handling::set_org_default(&self.client().await?, org, handling, at).await
+    }
+
+    async fn change_handling(&self, change: &HandlingChange) -> StoreResult<usize> {
+        in_tx!(self, |tx| handling::change(&tx, change).await?)
+    }
+
+    async fn save_submission(&self, s: &NewSubmission) -> StoreResult<()> {
+        records::save_submission_in(&self.client().await?, s).await
+    }
+
+    async fn submission(&self, id: SubmissionId) -> StoreResult<Option<StoredSubmission>> {
+        records::submission(&self.client().await?, id).await
+    }
+
+    async fn ingest(
+        &self,
+        provenance: &Provenance,
+        batch: &[NewRecord],
+        now: i64,
+    ) -> StoreResult<Vec<IngestOutcome>> {
+        in_tx!(self, |tx| records::ingest_tx(&tx, provenance, batch, now)
+            .await?)
+    }
+
+    async fn ingest_stream(
+        &self,
+        submission: NewSubmission,
+        provenance: Provenance,
+        mut items: tokio::sync::mpsc::Receiver<StreamItem>,
+        now: i64,
+        progress: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> StoreResult<Option<Vec<IngestOutcome>>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INGEST_LOCK])
+            .await
+            .map_err(db_err)?;
+        records::save_submission_in(&tx, &submission).await?;
+        let mut outcomes = Vec::new();
+        loop {
+            match items.recv().await {
+                Some(StreamItem::Records(batch)) => {
+                    outcomes.extend(records::ingest_tx(&tx, &provenance, &batch, now).await?);
+                    progress.store(outcomes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+                Some(StreamItem::Commit) => {
+                    tx.commit().await.map_err(db_err)?;
+                    return Ok(Some(outcomes));
+                }
+                // Dropping the transaction rolls it back.
+                Some(StreamItem::Abort) | None => return Ok(None),
+            }
+        }
+    }
+
+    async fn query_records(
+        &self,
+        scope: &ReadScope,
+        query: &RecordQuery,
+    ) -> StoreResult<Vec<RecordRow>> {
+        records::query(&self.client().await?, scope, query).await
+    }
+
+    async fn visible_ids(&self, scope: &ReadScope, ids: &[String]) -> StoreResult<Vec<String>> {
+        records::visible_ids(&self.client().await?, scope, ids).await
+    }
+
+    async fn delete_record(
+        &self,
+        scope: &ReadScope,
+        deleter: &Deleter,
+        stix_id: &str,
+        versions: &VersionFilter,
+        now: i64,
+    ) -> StoreResult<DeleteOutcome> {
+        in_tx!(self, |tx| records::delete(
+            &tx, scope, deleter, stix_id, versions, now
+        )
+        .await?)
+    }
+
+    async fn save_status(
+        &self,
+        id: StatusId,
+        owner: UserId,
+        created_at: i64,
+        body: &str,
+    ) -> StoreResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO taxii_statuses (id, owner, created_at, body) VALUES ($1, $2, $3, $4)",
+                &[&id.to_string(), &owner.to_string(), &created_at, &body],
+            )
+            .await
+            .map(drop)
+            .map_err(db_err)
+    }
+
+    async fn status(&self, id: StatusId, owner: UserId) -> StoreResult<Option<String>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT body FROM taxii_statuses WHERE id = $1 AND owner = $2",
+                &[&id.to_string(), &owner.to_string()],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn prune_statuses(&self, before: i64) -> StoreResult<u64> {
+        self.client()
+            .await?
+            .execute(
+                "DELETE FROM taxii_statuses WHERE created_at < $1",
+                &[&before],
+            )
+            .await
+            .map_err(db_err)
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<Vec<AuditEntry>> {
+        in_tx!(self, |tx| audit::append(&tx, events).await?)
+    }
+
+    async fn audit_entries(&self, after: i64, limit: usize) -> StoreResult<Vec<AuditEntry>> {
+        audit::entries(&self.client().await?, after, limit).await
+    }
+
+    async fn add_audit_checkpoint(&self, checkpoint: &AuditCheckpoint) -> StoreResult<()> {
+        audit::add_checkpoint(&self.client().await?, checkpoint).await
+    }
+
+    async fn audit_checkpoints(&self) -> StoreResult<Vec<AuditCheckpoint>> {
+        audit::checkpoints(&self.client().await?).await
+    }
+}

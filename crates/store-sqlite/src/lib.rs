@@ -1,0 +1,511 @@
+//! The embedded default store: one SQLite file in WAL mode.
+//!
+//! Writes go through a single connection (SQLite allows one writer); reads use a small pool.
+//! All database work runs on blocking threads. The schema lives in `migrations/` and is
+//! embedded in the binary.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use renkei_model::account::{Org, User};
+use renkei_model::audit::{AuditCheckpoint, AuditEntry, AuditEvent};
+use renkei_model::handling::Handling;
+use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
+use renkei_policy::{Identity, ReadScope};
+use renkei_store::{
+    Backend, DeleteOutcome, Deleter, HandlingChange, IngestOutcome, Membership, NdaAcceptance,
+    NewApplication, NewOrg, NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser,
+    OrgUpdate, Provenance, RecordQuery, RecordRow, StatusChange, Store, StoreError, StoreResult,
+    StoreStats, StoredSubmission, StreamItem, TokenRecord, UserUpdate, VersionFilter,
+};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+mod accounts;
+mod audit;
+mod handling;
+mod membership;
+mod migrate;
+mod pool;
+mod records;
+
+pub use audit::audit_path;
+
+pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
+    StoreError::backend(e)
+}
+
+/// A Renkei store in one SQLite database file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<pool::Pool>,
+    audit: Arc<audit::AuditDb>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`. Call [`Store::migrate`] before use.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(StoreError::backend)?;
+        }
+        let pool = pool::Pool::new(path).map_err(db_err)?;
+        let audit = audit::AuditDb::open(&audit_path(path)).map_err(db_err)?;
+        Ok(SqliteStore {
+            inner: Arc::new(pool),
+            audit: Arc::new(audit),
+            path: path.to_owned(),
+        })
+    }
+
+    /// Parses `sqlite://PATH` (or `sqlite:PATH`).
+    pub fn path_from_url(url: &str) -> Option<PathBuf> {
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        (!rest.is_empty()).then(|| PathBuf::from(rest))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn read<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R> + Send + 'static,
+    ) -> StoreResult<R> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.with_reader(f, |e| e))
+            .await
+            .map_err(StoreError::backend)?
+            .map_err(db_err)
+    }
+
+    /// Like [`Self::read`], for functions that report store errors themselves.
+    async fn read_store<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> StoreResult<R> + Send + 'static,
+    ) -> StoreResult<R> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.with_reader(f, db_err))
+            .await
+            .map_err(StoreError::backend)?
+    }
+
+    async fn write<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> StoreResult<R> + Send + 'static,
+    ) -> StoreResult<R> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.with_writer(f))
+            .await
+            .map_err(StoreError::backend)?
+    }
+
+    /// Runs `f` in one immediate transaction on the writer.
+    async fn write_tx<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<R> + Send + 'static,
+    ) -> StoreResult<R> {
+        self.write(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_err)?;
+            let out = f(&tx)?;
+            tx.commit().map_err(db_err)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn audit_db<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> StoreResult<R> + Send + 'static,
+    ) -> StoreResult<R> {
+        let audit = self.audit.clone();
+        tokio::task::spawn_blocking(move || audit.with(f))
+            .await
+            .map_err(StoreError::backend)?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn migrate(&self, now: i64, fresh_key: [u8; 32]) -> StoreResult<()> {
+        self.write(move |c| migrate::migrate(c, now, &fresh_key).map_err(db_err))
+            .await?;
+        self.audit_db(move |c| audit::migrate(c, now).map_err(db_err))
+            .await
+    }
+
+    async fn server_key(&self) -> StoreResult<Vec<u8>> {
+        let key: Option<Vec<u8>> = self
+            .read(|c| {
+                c.query_row(
+                    "SELECT value FROM settings WHERE key = 'server_key'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .await?;
+        key.ok_or_else(|| {
+            StoreError::Invalid("the store has not been migrated (run `renkei migrate`)".into())
+        })
+    }
+
+    async fn stats(&self) -> StoreResult<StoreStats> {
+        self.read(|c| {
+            let count = |sql: &str| {
+                c.query_row(sql, [], |r| r.get::<_, i64>(0))
+                    .map(|n| n as u64)
+            };
+            Ok(StoreStats {
+                orgs: count("SELECT COUNT(*) FROM orgs")?,
+                users: count("SELECT COUNT(*) FROM users")?,
+                records: count("SELECT COUNT(*) FROM records WHERE deleted_at IS NULL")?,
+                submissions: count("SELECT COUNT(*) FROM submissions")?,
+            })
+        })
+        .await
+    }
+
+    async fn setting(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let key = key.to_owned();
+        self.read(move |c| {
+            c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+        })
+        .await
+    }
+
+    async fn init_setting(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
+        let (key, value) = (key.to_owned(), value.to_vec());
+        self.write_tx(move |tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, value],
+            )
+            .map_err(db_err)?;
+            tx.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn create_org(&self, org: &NewOrg) -> StoreResult<Org> {
+        let org = org.clone();
+        self.write(move |c| accounts::create_org(c, &org)).await
+    }
+
+    async fn org(&self, id: OrgId) -> StoreResult<Option<Org>> {
+        self.read(move |c| accounts::org(c, id)).await
+    }
+
+    async fn org_by_name(&self, name: &str) -> StoreResult<Option<Org>> {
+        let name = name.to_owned();
+        self.read(move |c| accounts::org_by_name(c, &name)).await
+    }
+
+    async fn list_orgs(&self) -> StoreResult<Vec<Org>> {
+        self.read(accounts::list_orgs).await
+    }
+
+    async fn create_user(&self, user: &NewUser) -> StoreResult<User> {
+        let user = user.clone();
+        self.write(move |c| accounts::create_user(c, &user)).await
+    }
+
+    async fn user_by_login(&self, login: &str) -> StoreResult<Option<User>> {
+        let login = login.to_owned();
+        self.read(move |c| accounts::user_by_login(c, &login)).await
+    }
+
+    async fn credentials(&self, login: &str) -> StoreResult<Option<(User, Option<String>)>> {
+        let login = login.to_owned();
+        self.read(move |c| accounts::credentials(c, &login)).await
+    }
+
+    async fn identity(&self, user: UserId) -> StoreResult<Option<Identity>> {
+        self.read(move |c| accounts::identity(c, user)).await
+    }
+
+    async fn list_users(&self, org: Option<OrgId>) -> StoreResult<Vec<User>> {
+        self.read(move |c| accounts::list_users(c, org)).await
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        self.read(move |c| accounts::user(c, id)).await
+    }
+
+    async fn update_user(&self, id: UserId, update: &UserUpdate) -> StoreResult<User> {
+        let update = update.clone();
+        self.write_tx(move |tx| membership::update_user(tx, id, &update))
+            .await
+    }
+
+    async fn create_token(&self, token: &NewToken) -> StoreResult<TokenRecord> {
+        let token = token.clone();
+        self.write(move |c| accounts::create_token(c, &token)).await
+    }
+
+    async fn token_by_secret_hash(&self, sha256: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        let sha = *sha256;
+        self.read(move |c| accounts::token_by_secret_hash(c, &sha))
+            .await
+    }
+
+    async fn token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>> {
+        self.read(move |c| accounts::token(c, id)).await
+    }
+
+    async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>> {
+        self.read(move |c| accounts::list_tokens(c, user)).await
+    }
+
+    async fn revoke_token(&self, id: TokenId) -> StoreResult<bool> {
+        self.write(move |c| accounts::revoke_token(c, id).map_err(db_err))
+            .await
+    }
+
+    async fn create_application(&self, application: &NewApplication) -> StoreResult<(Org, User)> {
+        let application = application.clone();
+        self.write_tx(move |tx| membership::create_application(tx, &application))
+            .await
+    }
+
+    async fn membership(&self, org: OrgId) -> StoreResult<Option<Membership>> {
+        self.read_store(move |c| membership::membership(c, org))
+            .await
+    }
+
+    async fn add_recommendation(&self, recommendation: &NewRecommendation) -> StoreResult<()> {
+        let r = recommendation.clone();
+        self.write(move |c| membership::add_recommendation(c, &r))
+            .await
+    }
+
+    async fn accept_nda(&self, org: OrgId, nda: &NdaAcceptance) -> StoreResult<()> {
+        let nda = nda.clone();
+        self.write(move |c| membership::accept_nda(c, org, &nda))
+            .await
+    }
+
+    async fn change_org_status(&self, change: &StatusChange) -> StoreResult<Org> {
+        let change = change.clone();
+        self.write_tx(move |tx| membership::change_status(tx, &change))
+            .await
+    }
+
+    async fn update_org(&self, id: OrgId, update: &OrgUpdate) -> StoreResult<Org> {
+        let update = update.clone();
+        self.write_tx(move |tx| membership::update_org(tx, id, &update))
+            .await
+    }
+
+    async fn org_default_handling(&self, org: OrgId) -> StoreResult<Option<Handling>> {
+        self.read_store(move |c| handling::org_default(c, org))
+            .await
+    }
+
+    async fn set_org_default_handling(
+        &self,
+        org: OrgId,
+        handling: Option<&Handling>,
+        at: i64,
+    ) -> StoreResult<()> {
+        let h = handling.cloned();
+        self.write(move |c| handling::set_org_default(c, org, h.as_ref(), at))
+            .await
+    }
+
+    async fn change_handling(&self, change: &HandlingChange) -> StoreResult<usize> {
+        let change = change.clone();
+        self.write_tx(move |tx| handling::change(tx, &change)).await
+    }
+
+    async fn save_submission(&self, submission: &NewSubmission) -> StoreResult<()> {
+        let s = submission.clone();
+        self.write(move |c| records::save_submission(c, &s).map_err(db_err))
+            .await
+    }
+
+    async fn submission(&self, id: SubmissionId) -> StoreResult<Option<StoredSubmission>> {
+        self.read(move |c| records::submission(c, id)).await
+    }
+
+    async fn ingest(
+        &self,
+        provenance: &Provenance,
+        batch: &[NewRecord],
+        now: i64,
+    ) -> StoreResult<Vec<IngestOutcome>> {
+        let prov = provenance.clone();
+        let batch = batch.to_vec();
+        self.write(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_err)?;
+            let out = records::ingest(&tx, &prov, &batch, now).map_err(db_err)?;
+            tx.commit().map_err(db_err)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn ingest_stream(
+        &self,
+        submission: NewSubmission,
+        provenance: Provenance,
+        mut items: tokio::sync::mpsc::Receiver<StreamItem>,
+        now: i64,
+        progress: Arc<AtomicU64>,
+    ) -> StoreResult<Option<Vec<IngestOutcome>>> {
+        self.write(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_err)?;
+            records::save_submission(&tx, &submission).map_err(db_err)?;
+            let mut outcomes = Vec::new();
+            loop {
+                match items.blocking_recv() {
+                    Some(StreamItem::Records(batch)) => {
+                        outcomes.extend(
+                            records::ingest(&tx, &provenance, &batch, now).map_err(db_err)?,
+                        );
+                        progress.store(outcomes.len() as u64, Ordering::Relaxed);
+                    }
+                    Some(StreamItem::Commit) => {
+                        tx.commit().map_err(db_err)?;
+                        return Ok(Some(outcomes));
+                    }
+                    // Dropping the transaction rolls it back.
+                    Some(StreamItem::Abort) | None => return Ok(None),
+                }
+            }
+        })
+        .await
+    }
+
+    async fn query_records(
+        &self,
+        scope: &ReadScope,
+        query: &RecordQuery,
+    ) -> StoreResult<Vec<RecordRow>> {
+        let scope = scope.clone();
+        let query = query.clone();
+        self.read(move |c| records::query(c, &scope, &query)).await
+    }
+
+    async fn visible_ids(&self, scope: &ReadScope, ids: &[String]) -> StoreResult<Vec<String>> {
+        let scope = scope.clone();
+        let ids = ids.to_vec();
+        self.read(move |c| records::visible_ids(c, &scope, &ids))
+            .await
+    }
+
+    async fn delete_record(
+        &self,
+        scope: &ReadScope,
+        deleter: &Deleter,
+        stix_id: &str,
+        versions: &VersionFilter,
+        now: i64,
+    ) -> StoreResult<DeleteOutcome> {
+        let (scope, deleter, stix_id, versions) = (
+            scope.clone(),
+            deleter.clone(),
+            stix_id.to_owned(),
+            versions.clone(),
+        );
+        self.write(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_err)?;
+            let out =
+                records::delete(&tx, &scope, &deleter, &stix_id, &versions, now).map_err(db_err)?;
+            tx.commit().map_err(db_err)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn save_status(
+        &self,
+        id: StatusId,
+        owner: UserId,
+        created_at: i64,
+        body: &str,
+    ) -> StoreResult<()> {
+        let body = body.to_owned();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO taxii_statuses (id, owner, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+                params![id.to_string(), owner.to_string(), created_at, body],
+            )
+            .map(drop)
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn status(&self, id: StatusId, owner: UserId) -> StoreResult<Option<String>> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT body FROM taxii_statuses WHERE id = ?1 AND owner = ?2",
+                [id.to_string(), owner.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn prune_statuses(&self, before: i64) -> StoreResult<u64> {
+        self.write(move |c| {
+            c.execute("DELETE FROM taxii_statuses WHERE created_at < ?1", [before])
+                .map(|n| n as u64)
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<Vec<AuditEntry>> {
+        let events = events.to_vec();
+        self.audit_db(move |c| audit::append(c, &events)).await
+    }
+
+    async fn audit_entries(&self, after: i64, limit: usize) -> StoreResult<Vec<AuditEntry>> {
+        self.audit_db(move |c| audit::entries(c, after, limit))
+            .await
+    }
+
+    async fn add_audit_checkpoint(&self, checkpoint: &AuditCheckpoint) -> StoreResult<()> {
+        let checkpoint = checkpoint.clone();
+        self.audit_db(move |c| audit::add_checkpoint(c, &checkpoint))
+            .await
+    }
+
+    async fn audit_checkpoints(&self) -> StoreResult<Vec<AuditCheckpoint>> {
+        self.audit_db(|c| audit::checkpoints(c)).await
+    }
+}

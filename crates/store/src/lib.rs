@@ -1,0 +1,176 @@
+//! The storage boundary: the [`Store`] trait both backends implement (SQLite, embedded and the
+//! default; PostgreSQL, for production), the row and query types, and the conformance suite
+//! that runs unchanged on each backend.
+//!
+//! Reads of records take a [`ReadScope`] from the policy crate and nothing else decides
+//! visibility: each backend translates the scope to SQL, and the conformance suite checks that
+//! translation against `renkei_policy::decide` on random populations.
+
+use async_trait::async_trait;
+use renkei_model::account::{Org, User};
+use renkei_model::audit::{AuditCheckpoint, AuditEntry, AuditEvent};
+use renkei_model::handling::Handling;
+use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
+use renkei_policy::{Identity, ReadScope};
+
+pub mod codec;
+mod error;
+mod membership;
+pub mod plan;
+pub mod sql;
+mod types;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use error::{StoreError, StoreResult};
+pub use membership::*;
+pub use types::*;
+
+/// Everything Renkei keeps.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Brings the schema up to date (idempotent). On first run `fresh_key` becomes the server
+    /// key; later runs keep the existing one.
+    async fn migrate(&self, now: i64, fresh_key: [u8; 32]) -> StoreResult<()>;
+
+    /// A random 32-byte key created at migration and shared by every server process: it signs
+    /// pagination cursors.
+    async fn server_key(&self) -> StoreResult<Vec<u8>>;
+
+    async fn stats(&self) -> StoreResult<StoreStats>;
+
+    /// A server-wide setting (e.g. the audit log's public key).
+    async fn setting(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Stores `value` under `key` unless a value is there already; returns what is stored.
+    async fn init_setting(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>>;
+
+    // --- organisations, users, tokens ---
+
+    async fn create_org(&self, org: &NewOrg) -> StoreResult<Org>;
+    async fn org(&self, id: OrgId) -> StoreResult<Option<Org>>;
+    async fn org_by_name(&self, name: &str) -> StoreResult<Option<Org>>;
+    async fn list_orgs(&self) -> StoreResult<Vec<Org>>;
+
+    async fn create_user(&self, user: &NewUser) -> StoreResult<User>;
+    async fn user_by_login(&self, login: &str) -> StoreResult<Option<User>>;
+    /// The user and their password hash, for verifying a password.
+    async fn credentials(&self, login: &str) -> StoreResult<Option<(User, Option<String>)>>;
+    /// The identity of a user, with their organisation's current standing.
+    async fn identity(&self, user: UserId) -> StoreResult<Option<Identity>>;
+    async fn list_users(&self, org: Option<OrgId>) -> StoreResult<Vec<User>>;
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn update_user(&self, id: UserId, update: &UserUpdate) -> StoreResult<User>;
+
+    async fn create_token(&self, token: &NewToken) -> StoreResult<TokenRecord>;
+    async fn token_by_secret_hash(&self, sha256: &[u8; 32]) -> StoreResult<Option<TokenRecord>>;
+    async fn token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>>;
+    /// A user's tokens, newest first, revoked ones included.
+    async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>>;
+    /// Revokes a token; false if it was already revoked.
+    async fn revoke_token(&self, id: TokenId) -> StoreResult<bool>;
+
+    // --- membership ---
+
+    /// Creates the applicant organisation, its first user and the application, together.
+    async fn create_application(&self, application: &NewApplication) -> StoreResult<(Org, User)>;
+    async fn membership(&self, org: OrgId) -> StoreResult<Option<Membership>>;
+    /// Records a recommendation; a second one from the same organisation is a conflict.
+    async fn add_recommendation(&self, recommendation: &NewRecommendation) -> StoreResult<()>;
+    async fn accept_nda(&self, org: OrgId, nda: &NdaAcceptance) -> StoreResult<()>;
+    /// Changes an organisation's status if it is still `change.from` (a conflict otherwise)
+    /// and records the change in its history.
+    async fn change_org_status(&self, change: &StatusChange) -> StoreResult<Org>;
+    async fn update_org(&self, id: OrgId, update: &OrgUpdate) -> StoreResult<Org>;
+
+    // --- handling ---
+
+    /// The handling an organisation's submissions get when they say nothing else.
+    async fn org_default_handling(&self, org: OrgId) -> StoreResult<Option<Handling>>;
+    async fn set_org_default_handling(
+        &self,
+        org: OrgId,
+        handling: Option<&Handling>,
+        at: i64,
+    ) -> StoreResult<()>;
+    /// Applies a provider's new handling to every version of its record; returns how many
+    /// versions changed (0: the provider holds no such record).
+    async fn change_handling(&self, change: &HandlingChange) -> StoreResult<usize>;
+
+    // --- submissions and records ---
+
+    async fn save_submission(&self, submission: &NewSubmission) -> StoreResult<()>;
+    async fn submission(&self, id: SubmissionId) -> StoreResult<Option<StoredSubmission>>;
+
+    /// Stores a batch of records of one submission. `now` is the earliest `date_added` the
+    /// batch may get; every record gets a distinct, strictly increasing `date_added`.
+    async fn ingest(
+        &self,
+        provenance: &Provenance,
+        records: &[NewRecord],
+        now: i64,
+    ) -> StoreResult<Vec<IngestOutcome>>;
+
+    /// Stores a whole submission — its original bytes and its records, arriving in batches —
+    /// in one transaction: all of it on [`StreamItem::Commit`], none of it on
+    /// [`StreamItem::Abort`] or if the stream ends without a verdict (`Ok(None)`).
+    /// `progress` counts the records stored so far. Other writers wait meanwhile, so this is
+    /// for imports, not for the interactive API.
+    async fn ingest_stream(
+        &self,
+        submission: NewSubmission,
+        provenance: Provenance,
+        items: tokio::sync::mpsc::Receiver<StreamItem>,
+        now: i64,
+        progress: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> StoreResult<Option<Vec<IngestOutcome>>>;
+
+    /// Records visible in `scope` that match `query`, in ascending `date_added` order, at most
+    /// `query.limit + 1` of them.
+    async fn query_records(
+        &self,
+        scope: &ReadScope,
+        query: &RecordQuery,
+    ) -> StoreResult<Vec<RecordRow>>;
+
+    /// Which of `ids` name at least one record visible in `scope`.
+    async fn visible_ids(&self, scope: &ReadScope, ids: &[String]) -> StoreResult<Vec<String>>;
+
+    /// Deletes the versions of an object selected by `versions` among those visible in `scope`.
+    async fn delete_record(
+        &self,
+        scope: &ReadScope,
+        deleter: &Deleter,
+        stix_id: &str,
+        versions: &VersionFilter,
+        now: i64,
+    ) -> StoreResult<DeleteOutcome>;
+
+    // --- TAXII status resources ---
+
+    async fn save_status(
+        &self,
+        id: StatusId,
+        owner: UserId,
+        created_at: i64,
+        body: &str,
+    ) -> StoreResult<()>;
+    /// A status resource, only for the user who made the request.
+    async fn status(&self, id: StatusId, owner: UserId) -> StoreResult<Option<String>>;
+    /// Forgets status resources created before `before`.
+    async fn prune_statuses(&self, before: i64) -> StoreResult<u64>;
+
+    // --- audit log (written only through `renkei-audit`) ---
+
+    /// Appends events to the hash chain, atomically with respect to other writers (also in
+    /// other processes), and returns the stored entries.
+    async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<Vec<AuditEntry>>;
+    /// Entries with `seq > after`, in order, at most `limit`.
+    async fn audit_entries(&self, after: i64, limit: usize) -> StoreResult<Vec<AuditEntry>>;
+    async fn add_audit_checkpoint(&self, checkpoint: &AuditCheckpoint) -> StoreResult<()>;
+    /// Every checkpoint, oldest first.
+    async fn audit_checkpoints(&self) -> StoreResult<Vec<AuditCheckpoint>>;
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""The operator CLI as people use it: import bundles (a valid one, a broken one), create a
+read-only token and use it with taxii2-client, list organisations as JSON."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import stix2
+
+
+def fail(msg):
+    print(f"FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def run(renkei, *args, expect=0):
+    p = subprocess.run([renkei, *args], capture_output=True, text=True)
+    if p.returncode != expect:
+        fail(f"renkei {' '.join(args)} exited {p.returncode}, expected {expect}\nstdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--renkei", required=True)
+    ap.add_argument("--login", required=True)
+    ap.add_argument("--work", required=True)
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+
+    indicators = [
+        stix2.Indicator(pattern=f"[url:value = 'https://cli-{i}.example.jp/']", pattern_type="stix", valid_from="2026-01-01T00:00:00Z", name=f"CLI {i}")
+        for i in range(300)
+    ]
+    bundle = stix2.Bundle(*indicators)
+    good = os.path.join(args.work, "good.json")
+    with open(good, "w", encoding="utf-8") as f:
+        f.write(bundle.serialize(pretty=True))
+    reports = json.loads(run(args.renkei, "import", good, "--login", args.login, "--json").stdout)
+    if reports[0]["added"] != 300 or reports[0]["refused"] != 0:
+        fail(f"import report: {reports}")
+    again = json.loads(run(args.renkei, "import", good, "--login", args.login, "--json").stdout)
+    if again[0]["duplicates"] != 300 or again[0]["added"] != 0:
+        fail(f"re-import should find duplicates: {again}")
+
+    fresh = [
+        stix2.Indicator(pattern=f"[url:value = 'https://bad-{i}.example.jp/']", pattern_type="stix", valid_from="2026-01-01T00:00:00Z", name=f"bad {i}")
+        for i in range(300)
+    ]
+    objects = json.loads(stix2.Bundle(*fresh).serialize())["objects"]
+    objects[5]["valid_from"] = "not a time"
+    del objects[7]["pattern"]
+    def record_count():
+        return json.loads(run(args.renkei, "migrate", "--json").stdout)["records"]
+
+    before = record_count()
+    bad = os.path.join(args.work, "bad.json")
+    with open(bad, "w", encoding="utf-8") as f:
+        json.dump({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}, f)
+    p = run(args.renkei, "import", bad, "--login", args.login, expect=1)
+    if "objects/5/valid_from" not in p.stderr or "objects/7/pattern" not in p.stderr or "nothing was stored" not in p.stderr:
+        fail(f"errors should name the objects and say nothing was stored: {p.stderr}")
+    if record_count() != before:
+        fail("a refused file stored records")
+    p = run(args.renkei, "import", bad, "--login", args.login, "--partial", "--json")
+    partial = json.loads(p.stdout)[0]
+    if partial["added"] != 298 or partial["refused"] != 2 or record_count() != before + 298:
+        fail(f"--partial stores the valid objects: {partial}")
+    p = run(args.renkei, "import", os.path.join(args.work, "missing.json"), "--login", args.login, expect=1)
+    if "missing.json" not in p.stderr:
+        fail(f"missing file error: {p.stderr}")
+    notjson = os.path.join(args.work, "notjson.json")
+    with open(notjson, "w") as f:
+        f.write('{"type": "bundle", "objects": [')
+    p = run(args.renkei, "import", notjson, "--login", args.login, expect=1)
+    if "line" not in p.stderr:
+        fail(f"JSON errors should give a line: {p.stderr}")
+
+    token = json.loads(run(args.renkei, "admin", "token", "add", "--login", args.login, "--read-only", "--json").stdout)
+    if not token["token"].startswith("rnk_") or token["read_only"] is not True:
+        fail(f"token: {token}")
+    orgs = json.loads(run(args.renkei, "admin", "org", "list", "--json").stdout)
+    if not any(o["kind"] == "industry" and o["tier"] == "A" for o in orgs):
+        fail(f"org list: {orgs}")
+    p = run(args.renkei, "admin", "org", "add", "--name", "x", "--kind", "spaceship", expect=2)
+    if "spaceship" not in p.stderr:
+        fail("a bad kind names the value")
+    print("cli: import, tokens and listings behave")
+
+
+if __name__ == "__main__":
+    main()
