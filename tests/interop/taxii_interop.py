@@ -24,6 +24,23 @@ TLP = {
     "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
     "tlp1-white": "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
 }
+PAP_AMBER = "marking-definition--60f8932b-e51e-4458-b265-a2e8be9a80ab"
+
+
+def expected_stored(submitted):
+    """What the server stores and returns for a submitted object: the object unchanged but for
+    `object_marking_refs`, which says the effective TLP and PAP so no consumer downstream can
+    mistake an unmarked object for TLP:CLEAR. The provider's own markings stay in order; an
+    object without a TLP gets the restrictive default TLP:AMBER, and an object without a PAP
+    gets PAP:AMBER, appended in that order (docs/sharing.md). Marking definitions are never
+    marked."""
+    if submitted["type"] == "marking-definition":
+        return submitted
+    refs = list(submitted.get("object_marking_refs", []))
+    if not any(r in TLP.values() for r in refs):
+        refs.append(TLP["amber"])
+    refs.append(PAP_AMBER)
+    return dict(submitted, object_marking_refs=refs)
 
 
 def fail(msg):
@@ -143,7 +160,9 @@ def main():
         pages += 1
     check(len(seen) == len(objects), f"paged {len(seen)} objects, expected {len(objects)}")
     check([o["id"] for o in seen] == [o["id"] for o in objects], "objects come back in the order they were added")
-    check(seen == objects, "objects come back exactly as submitted")
+    expected = [expected_stored(o) for o in objects]
+    for got, want in zip(seen, expected):
+        check(got == want, f"{want['id']} comes back as submitted with its effective markings: {got}")
     validate(seen)
     print(f"walked {pages} pages of 100; every object passes stix2-validator 3.2.0")
 

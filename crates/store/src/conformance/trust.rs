@@ -260,7 +260,7 @@ pub async fn user_updates_and_token_revocation(store: Arc<dyn Store>) {
         user: u.id,
         prefix: format!("rnk_{n}"),
         secret_sha256: [n; 32],
-        read_only: n % 2 == 0,
+        read_only: n.is_multiple_of(2),
         label: Some(format!("token {n}")),
         created_at: at,
         expires_at: None,
