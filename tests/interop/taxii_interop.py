@@ -181,11 +181,10 @@ def main():
     st = records.add_objects({"objects": [newer]})
     check(st.success_count == 1, "new version accepted")
     versions = records.object_versions(ind["id"])["versions"]
-    # The server writes versions with six fractional digits; python-stix2 drops trailing zeros.
+    # The server writes 3, 6 or 9 fractional digits; python-stix2 drops trailing zeros.
     instants = [stix2.utils.parse_into_datetime(v) for v in versions]
     want = [stix2.utils.parse_into_datetime(v) for v in (ind["modified"], "2026-12-01T00:00:00.000Z")]
     check(instants == want, f"versions {versions}, expected {want}")
-    check(all(len(v) == 27 for v in versions), f"versions have microsecond precision: {versions}")
     latest = records.get_object(ind["id"])["objects"]
     check(len(latest) == 1 and latest[0]["name"].endswith("(更新)"), "get_object returns the latest version")
     both = records.get_object(ind["id"], version="all")["objects"]
