@@ -14,10 +14,12 @@ use axum::http::{HeaderName, HeaderValue, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
+use renkei_audit::{AuditConfig, Auditor};
 use renkei_store::Store;
 use tower::ServiceExt;
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod error;
@@ -28,12 +30,25 @@ pub use clock::{Clock, Entropy, OsEntropy, SystemClock};
 pub use state::{AppState, MembershipRules, ServerConfig};
 
 impl AppState {
-    /// State for a migrated store.
+    /// State for a migrated store, auditing without checkpoint signatures (tests, tools).
     pub async fn new(
         store: Arc<dyn Store>,
         config: ServerConfig,
         clock: Arc<dyn Clock>,
         entropy: Arc<dyn Entropy>,
+    ) -> Result<Self, renkei_store::StoreError> {
+        let auditor = Auditor::start(store.clone(), None, AuditConfig::default());
+        Self::with_auditor(store, config, clock, entropy, auditor).await
+    }
+
+    /// State for a migrated store with its audit log writer (started with the signing key by
+    /// the caller, see `renkei serve`).
+    pub async fn with_auditor(
+        store: Arc<dyn Store>,
+        config: ServerConfig,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+        auditor: Auditor,
     ) -> Result<Self, renkei_store::StoreError> {
         let key = store.server_key().await?;
         Ok(AppState {
@@ -44,6 +59,7 @@ impl AppState {
             entropy,
             passwords: Arc::default(),
             last_status_prune: Arc::default(),
+            auditor,
         })
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use hmac::KeyInit;
+use renkei_audit::Auditor;
 use renkei_store::Store;
 use sha2::Sha256;
 
@@ -73,6 +74,8 @@ pub struct AppState {
     pub passwords: Arc<PasswordCache>,
     /// When TAXII status resources were last pruned (µs).
     pub last_status_prune: Arc<std::sync::atomic::AtomicI64>,
+    /// The audit log's writer: every write and every read of a sensitive record goes to it.
+    pub auditor: Auditor,
 }
 
 impl std::fmt::Debug for AppState {

@@ -1,4 +1,6 @@
-//! The REST API under `/api/v1` (grows with the membership and handling issues).
+//! The REST API under `/api/v1`: one module per resource, each with its routes, its `PATHS`
+//! (method and path of every route, checked against the OpenAPI document by a test) and its
+//! part of the OpenAPI document in `api/openapi/<module>.json`.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -11,10 +13,33 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub mod membership;
+pub mod openapi;
+pub mod records;
+pub mod users;
+
+/// Every route of the REST API as (method, path in OpenAPI form), for the OpenAPI test.
+pub fn paths() -> Vec<(&'static str, &'static str)> {
+    [
+        PATHS,
+        openapi::PATHS,
+        records::PATHS,
+        membership::PATHS,
+        users::PATHS,
+    ]
+    .concat()
+}
+
+const PATHS: &[(&str, &str)] = &[("get", "/me")];
+
 /// Routes nested under `/api/v1`.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me))
+        .merge(openapi::routes())
+        .merge(records::routes())
+        .merge(membership::routes())
+        .merge(users::routes())
         .fallback(|| async { ApiError::not_found("No such API endpoint") })
 }
 
