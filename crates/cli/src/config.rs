@@ -20,6 +20,15 @@ pub struct FileConfig {
     pub taxii: TaxiiFile,
     #[serde(default)]
     pub membership: MembershipFile,
+    #[serde(default)]
+    pub audit: AuditFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFile {
+    pub key_file: Option<PathBuf>,
+    pub checkpoint_every: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,7 +57,19 @@ pub struct Config {
     pub database_url: String,
     pub listen: SocketAddr,
     pub server: ServerConfig,
+    pub audit: AuditSettings,
 }
+
+/// The audit log's settings (`[audit]`, see `docs/audit.md`).
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// The checkpoint signing key's seed; created (mode 0600) on first use.
+    pub key_file: PathBuf,
+    /// A signed checkpoint every this many entries.
+    pub checkpoint_every: u64,
+}
+
+pub const DEFAULT_CHECKPOINT_EVERY: u64 = 1000;
 
 /// What flags and the environment said (clap reads both).
 #[derive(Debug, Default, Clone)]
@@ -109,11 +130,22 @@ impl Config {
         if let Some(v) = m.nda_version {
             server.membership.nda_version = v;
         }
+        let audit = AuditSettings {
+            key_file: file
+                .audit
+                .key_file
+                .unwrap_or_else(|| data_dir.join("audit-signing.key")),
+            checkpoint_every: file
+                .audit
+                .checkpoint_every
+                .unwrap_or(DEFAULT_CHECKPOINT_EVERY),
+        };
         let config = Config {
             data_dir,
             database_url,
             listen,
             server,
+            audit,
         };
         config.validate()?;
         Ok(config)
@@ -137,6 +169,12 @@ impl Config {
         let nda = &s.membership.nda_version;
         if nda.is_empty() || nda.len() > 64 || nda.chars().any(char::is_control) {
             bail!("membership.nda_version must be 1 to 64 printable characters");
+        }
+        if !(1..=1_000_000).contains(&self.audit.checkpoint_every) {
+            bail!("audit.checkpoint_every must be between 1 and 1000000");
+        }
+        if self.audit.key_file.as_os_str().is_empty() {
+            bail!("audit.key_file must not be empty");
         }
         if !(self.database_url.starts_with("sqlite:")
             || renkei_store_postgres::PostgresStore::is_postgres_url(&self.database_url))
@@ -177,6 +215,11 @@ mod tests {
         let c = Config::load(&Overrides::default()).unwrap();
         assert_eq!(c.database_url, "sqlite://renkei-data/renkei.db");
         assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(
+            c.audit.key_file,
+            PathBuf::from("renkei-data/audit-signing.key")
+        );
+        assert_eq!(c.audit.checkpoint_every, DEFAULT_CHECKPOINT_EVERY);
         let dir = std::env::temp_dir().join(format!("renkei-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("renkei.toml");
@@ -208,6 +251,31 @@ mod tests {
             .is_err(),
             "typos are errors"
         );
+    }
+
+    #[test]
+    fn audit_table() {
+        let dir = std::env::temp_dir().join(format!("renkei-config-audit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("renkei.toml");
+        std::fs::write(
+            &file,
+            "[audit]\nkey_file = \"/etc/renkei/audit.key\"\ncheckpoint_every = 50\n",
+        )
+        .unwrap();
+        let load = || {
+            Config::load(&Overrides {
+                config_file: Some(file.clone()),
+                ..Overrides::default()
+            })
+        };
+        let c = load().unwrap();
+        assert_eq!(c.audit.key_file, PathBuf::from("/etc/renkei/audit.key"));
+        assert_eq!(c.audit.checkpoint_every, 50);
+        std::fs::write(&file, "[audit]\ncheckpoint_every = 0\n").unwrap();
+        assert!(load().is_err(), "a checkpoint every 0 entries");
+        std::fs::write(&file, "[audit]\nkey = \"x\"\n").unwrap();
+        assert!(load().is_err(), "typos are errors");
     }
 
     #[test]

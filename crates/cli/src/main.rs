@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod audit_key;
 mod commands;
 mod config;
 mod demo;
@@ -60,6 +61,11 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: commands::admin::AdminCommand,
+    },
+    /// Check stored data for tampering.
+    Verify {
+        #[command(subcommand)]
+        command: commands::verify::VerifyCommand,
     },
     /// Measure throughput (writes nothing to your store; uses a scratch database).
     Bench {
@@ -124,6 +130,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Admin { command } => {
             commands::admin::run(config::Config::load(&overrides)?, command, out).await
+        }
+        Command::Verify { command } => {
+            commands::verify::run(config::Config::load(&overrides)?, command, out).await
         }
         Command::Bench { command } => commands::bench::run(command, out).await,
     }

@@ -123,6 +123,45 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principa
     Ok(Principal::User(identity))
 }
 
+/// Like [`principal`], but also lets through users of an organisation that has applied and
+/// is not admitted yet (`applicant`), so they can follow their own application and accept the
+/// NDA. Suspended and expelled organisations and disabled users are still 403.
+///
+/// Only the handlers of an applicant's own membership process use it, and each checks that
+/// the organisation it acts on is the caller's own (`renkei_membership` refuses the rest,
+/// since an applicant is not in good standing).
+pub async fn principal_any_standing(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Principal, ApiError> {
+    let identity = match parse_authorization(headers)? {
+        None => return Ok(Principal::Anonymous),
+        Some(Presented::Token { login, secret }) => {
+            by_token(state, login.as_deref(), &secret).await?
+        }
+        Some(Presented::Password { login, password }) => {
+            by_password(state, &login, password).await?
+        }
+    };
+    if identity.disabled {
+        return Err(ApiError::forbidden(
+            "account_disabled",
+            "This account is disabled",
+        ));
+    }
+    if !matches!(
+        identity.org_status,
+        OrgStatus::Active | OrgStatus::Applicant
+    ) {
+        return Err(ApiError::forbidden(
+            "membership_inactive",
+            "Your organisation's membership is not active",
+        )
+        .with_description(format!("Membership status: {}", identity.org_status)));
+    }
+    Ok(Principal::User(identity))
+}
+
 async fn by_token(
     state: &AppState,
     login: Option<&str>,

@@ -8,10 +8,11 @@ use tokio_postgres::Row;
 
 use crate::{AUDIT_LOCK, db_err};
 
-/// A stored hash. One that is not 32 bytes long (tampering) reads as all zeros, which never
-/// verifies, so `renkei verify audit` names the entry instead of failing to read it.
+/// A stored hash. One that is not 32 bytes long (tampering) reads as all `0xff` — never a
+/// real hash nor the genesis value — so `renkei verify audit` names the entry instead of
+/// failing to read it.
 fn hash32(bytes: &[u8]) -> [u8; 32] {
-    bytes.try_into().unwrap_or([0; 32])
+    bytes.try_into().unwrap_or([0xff; 32])
 }
 
 pub(crate) async fn append(

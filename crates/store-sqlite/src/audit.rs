@@ -25,6 +25,9 @@ pub fn audit_path(path: &Path) -> PathBuf {
 impl AuditDb {
     pub(crate) fn open(path: &Path) -> rusqlite::Result<Self> {
         let conn = crate::pool::open(path, true)?;
+        // The main database has a checkpointer thread; the audit log's one small writer lets
+        // SQLite checkpoint its WAL itself, so the file does not grow without bound.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 1000;")?;
         Ok(AuditDb {
             conn: Mutex::new(conn),
         })
@@ -43,10 +46,11 @@ pub(crate) fn migrate(conn: &mut Connection, now: i64) -> rusqlite::Result<()> {
     crate::migrate::apply(conn, MIGRATIONS, now)
 }
 
-/// A stored hash. One that is not 32 bytes long (tampering) reads as all zeros, which never
-/// verifies, so `renkei verify audit` names the entry instead of failing to read it.
+/// A stored hash. One that is not 32 bytes long (tampering) reads as all `0xff` — never a
+/// real hash nor the genesis value — so `renkei verify audit` names the entry instead of
+/// failing to read it.
 fn hash32(bytes: Vec<u8>) -> [u8; 32] {
-    bytes.try_into().unwrap_or([0; 32])
+    bytes.try_into().unwrap_or([0xff; 32])
 }
 
 pub(crate) fn append(conn: &mut Connection, events: &[AuditEvent]) -> StoreResult<Vec<AuditEntry>> {

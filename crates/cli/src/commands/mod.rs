@@ -5,3 +5,4 @@ pub mod bench;
 pub mod import;
 pub mod migrate;
 pub mod serve;
+pub mod verify;

@@ -8,7 +8,7 @@ use renkei_server::{AppState, OsEntropy, SystemClock};
 
 use crate::config::{Config, redact};
 use crate::output::Output;
-use crate::{demo, stores};
+use crate::{audit_key, demo, stores};
 
 pub async fn run(config: Config, seed_demo: bool, out: Output) -> anyhow::Result<ExitCode> {
     let store = stores::open(&config.database_url).await?;
@@ -26,11 +26,13 @@ pub async fn run(config: Config, seed_demo: bool, out: Output) -> anyhow::Result
             )
         })?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(
+    let auditor = audit_key::start_auditor(&config, store.clone()).await?;
+    let state = AppState::with_auditor(
         store.clone(),
         config.server.clone(),
         Arc::new(SystemClock),
         Arc::new(OsEntropy),
+        auditor.clone(),
     )
     .await?;
     let base = format!("http://{addr}");
@@ -54,5 +56,10 @@ pub async fn run(config: Config, seed_demo: bool, out: Output) -> anyhow::Result
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    // The last entries get a signed checkpoint before the process ends.
+    auditor
+        .shutdown()
+        .await
+        .context("could not close the audit log")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,11 +1,424 @@
-//! (being written)
+//! Records over REST: list and read what the caller may see (through the policy's
+//! `ReadScope`, like every read), submit objects with an explicit handling, and let a provider
+//! change the handling of its own record.
+//!
+//! Recipients see each record's TLP, PAP, classification, permitted uses and attribution: they
+//! need them to handle it. Only the provider and the secretariat see its audience, which names
+//! who else received it.
 
-use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use renkei_ingest::{Arrival, Container, Fate, SubmitError, submit};
+use renkei_model::handling::{Attribution, Handling};
+use renkei_model::ids::SubmissionId;
+use renkei_model::stix::{StixId, Timestamp};
+use renkei_policy::view::apply;
+use renkei_policy::{Identity, Path, Principal, ReadScope, view_of};
+use renkei_store::{HandlingChange, RecordQuery, RecordRow, VersionFilter};
+use serde::Deserialize;
+use serde_json::{Value, json};
 
+use crate::audit::action;
+use crate::auth;
+use crate::error::ApiError;
 use crate::state::AppState;
 
-pub const PATHS: &[(&str, &str)] = &[];
+pub const PATHS: &[(&str, &str)] = &[
+    ("get", "/records"),
+    ("post", "/records"),
+    ("get", "/records/{id}"),
+    ("patch", "/records/{id}/handling"),
+];
+
+/// Page size when the client sends no `limit`.
+const DEFAULT_LIMIT: usize = 100;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/records", get(list).post(create))
+        .route("/records/{id}", get(detail))
+        .route("/records/{id}/handling", patch(change_handling))
+}
+
+/// A member in good standing, or 401/403.
+async fn member(state: &AppState, headers: &HeaderMap) -> Result<(Principal, Identity), ApiError> {
+    match auth::principal(state, headers).await? {
+        Principal::Anonymous => Err(ApiError::unauthorized()),
+        Principal::User(me) => Ok((Principal::User(me.clone()), me)),
+    }
+}
+
+fn invalid(code: &'static str, title: &str, description: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, title).with_description(description)
+}
+
+/// The record as the caller may see it: the object rewritten for its attribution, its
+/// handling, and who provided it as far as the caller may know.
+fn record_json(me: &Identity, principal: &Principal, row: &RecordRow) -> Value {
+    let view = view_of(principal, Path::Raw, row.provider, row.attribution);
+    let object = row
+        .body
+        .as_deref()
+        .map(|b| apply(b, view, row.provider_sector.as_ref()))
+        .and_then(|b| serde_json::from_str::<Value>(&b).ok())
+        .unwrap_or(Value::Null);
+    let sector = row.provider_sector.as_ref().map(|s| s.as_str());
+    let provider = match view.attribution {
+        Attribution::Named => json!({ "org": row.provider, "sector": sector }),
+        Attribution::SectorOnly => json!({ "sector": sector }),
+        Attribution::Hidden => Value::Null,
+    };
+    let mut handling = match &row.handling {
+        Some(h) => serde_json::to_value(h).unwrap_or(Value::Null),
+        None => json!({ "tlp": row.tlp, "classification": row.classification }),
+    };
+    let sees_audience = me.org == row.provider || me.is_secretariat();
+    if !sees_audience && let Some(h) = handling.as_object_mut() {
+        h.remove("audience");
+    }
+    json!({
+        "id": row.stix_id,
+        "type": row.stix_type,
+        "version": row.version.to_stix(),
+        "date_added": Timestamp::from_unix_micros(row.date_added).to_taxii_micros(),
+        "provider": provider,
+        "handling": handling,
+        "object": object,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    /// STIX types, comma-separated.
+    #[serde(rename = "type")]
+    types: Option<String>,
+    /// Only records added strictly after this TAXII timestamp.
+    added_after: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /records`: the latest version of every record the caller may see, oldest first.
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let (principal, me) = member(&state, &headers).await?;
+    let Query(params) = params.map_err(|e| {
+        ApiError::bad_request("invalid_parameter", "Invalid query parameter")
+            .with_description(e.body_text())
+    })?;
+    let added_after = match &params.added_after {
+        None => None,
+        Some(t) => Some(
+            Timestamp::parse(t)
+                .map_err(|e| {
+                    ApiError::bad_request("invalid_parameter", "Invalid `added_after`")
+                        .with_description(e.to_string())
+                })?
+                .unix_micros(),
+        ),
+    };
+    let limit = match params.limit {
+        Some(0) => {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                "`limit` must be at least 1",
+            ));
+        }
+        Some(n) => n.min(state.config.max_page_size),
+        None => DEFAULT_LIMIT,
+    };
+    let types = params
+        .types
+        .iter()
+        .flat_map(|t| t.split(','))
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let query = RecordQuery {
+        ids: Vec::new(),
+        types,
+        versions: VersionFilter::default(),
+        spec_versions: None,
+        added_after,
+        limit,
+        with_body: true,
+        with_handling: true,
+    };
+    let scope = ReadScope::of(&principal, Path::Raw);
+    let mut rows = state.store.query_records(&scope, &query).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    state.audit_reads(&principal, "api/records", &rows).await?;
+    let records: Vec<Value> = rows
+        .iter()
+        .map(|r| record_json(&me, &principal, r))
+        .collect();
+    let mut out = json!({ "records": records, "more": more });
+    if more && let Some(last) = rows.last() {
+        out["next_added_after"] = Timestamp::from_unix_micros(last.date_added)
+            .to_taxii_micros()
+            .into();
+    }
+    Ok(Json(out))
+}
+
+/// A record id in a URL; anything else reads as a record that does not exist.
+fn record_id(raw: &str) -> Result<StixId, ApiError> {
+    StixId::parse(raw).map_err(|_| ApiError::not_found("Record not found"))
+}
+
+/// `GET /records/{id}`: the latest version the caller may see, and the list of versions.
+async fn detail(
+    State(state): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let (principal, me) = member(&state, &headers).await?;
+    let id = record_id(&id)?;
+    let scope = ReadScope::of(&principal, Path::Raw);
+    let query = |versions, with_body| RecordQuery {
+        ids: vec![id.to_string()],
+        types: Vec::new(),
+        versions,
+        spec_versions: None,
+        added_after: None,
+        limit: state.config.max_page_size,
+        with_body,
+        with_handling: with_body,
+    };
+    let latest = state
+        .store
+        .query_records(&scope, &query(VersionFilter::default(), true))
+        .await?;
+    let Some(row) = latest.first() else {
+        return Err(ApiError::not_found("Record not found"));
+    };
+    let versions = state
+        .store
+        .query_records(&scope, &query(VersionFilter::all(), false))
+        .await?;
+    state
+        .audit_reads(&principal, "api/records/{id}", latest.iter())
+        .await?;
+    let mut out = record_json(&me, &principal, row);
+    out["versions"] = versions
+        .iter()
+        .map(|v| Value::from(v.version.to_stix()))
+        .collect();
+    Ok(Json(out))
+}
+
+/// The body of `POST /records`.
+#[derive(Debug, Deserialize)]
+struct Submission {
+    /// Applied to every object, overriding the organisation's defaults; each object's own
+    /// TLP/PAP markings and Renkei handling marking still refine it.
+    handling: Option<Handling>,
+}
+
+/// `POST /records` with `{"handling": {…}, "objects": [STIX objects]}`: stores the valid
+/// objects as the caller's organisation's records and reports each object's fate.
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let (_, me) = member(&state, &headers).await?;
+    if !me.can_write() {
+        return Err(
+            ApiError::forbidden("cannot_write", "You may not submit records")
+                .with_description("A reader role or a read-only token cannot submit."),
+        );
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().map(str::trim) == Some("application/json"));
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+        )
+        .with_description("POST `application/json`."));
+    }
+    let max = state.config.max_content_length;
+    let bytes: Bytes = axum::body::to_bytes(body, max).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "Request too large",
+        )
+        .with_description(format!("At most {max} bytes per request."))
+    })?;
+    let head: Submission = serde_json::from_slice(&bytes)
+        .map_err(|e| invalid("invalid_submission", "Invalid submission", e.to_string()))?;
+    if let Some(h) = &head.handling
+        && h.classification > me.clearance
+    {
+        return Err(invalid(
+            "classification_above_clearance",
+            "Classification above your clearance",
+            format!(
+                "You may classify up to {}, not {}.",
+                me.clearance.level(),
+                h.classification.level()
+            ),
+        ));
+    }
+    let arrival = Arrival {
+        id: SubmissionId::from_uuid(state.entropy.uuid_v4()),
+        channel: "rest",
+        media_type: "application/json",
+        bytes,
+        received_at: state.clock.now_micros(),
+    };
+    let fates = submit(
+        state.store.as_ref(),
+        &me,
+        &arrival,
+        Container::Envelope,
+        state.config.max_objects_per_post,
+        head.handling,
+        Default::default(),
+    )
+    .await
+    .map_err(|e| match e {
+        SubmitError::Envelope(e) => {
+            invalid("invalid_submission", "Invalid submission", e.to_string())
+        }
+        SubmitError::Store(e) => e.into(),
+        SubmitError::Interrupted => ApiError::internal(),
+    })?;
+    let stored = fates
+        .iter()
+        .filter(|f| {
+            matches!(
+                f,
+                Fate::Stored {
+                    duplicate: false,
+                    ..
+                }
+            )
+        })
+        .count();
+    state
+        .audit(
+            Some(&me),
+            action::RECORD_SUBMIT,
+            arrival.id.to_string(),
+            json!({ "path": "rest", "objects": fates.len(), "stored": stored }),
+        )
+        .await?;
+    let results: Vec<Value> = fates
+        .iter()
+        .map(|f| match f {
+            Fate::Stored {
+                id,
+                version,
+                duplicate,
+            } => json!({
+                "id": id, "version": version.to_stix(), "stored": true, "duplicate": duplicate,
+            }),
+            Fate::Predefined { id, version } => json!({
+                "id": id, "version": version.to_stix(), "stored": false,
+                "message": "predefined marking definition; nothing to store",
+            }),
+            Fate::Refused {
+                id,
+                version,
+                message,
+            } => json!({
+                "id": id, "version": version, "stored": false, "error": message,
+            }),
+        })
+        .collect();
+    let failures = fates.iter().filter(|f| !f.is_success()).count();
+    let status = if failures == 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({
+            "submission": arrival.id,
+            "success_count": fates.len() - failures,
+            "failure_count": failures,
+            "results": results,
+        })),
+    )
+        .into_response())
+}
+
+/// `PATCH /records/{id}/handling` with a whole handling: the provider tightens or loosens its
+/// own record. Invisible records are 404 like missing ones; visible records of others are 403.
+async fn change_handling(
+    State(state): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let (principal, me) = member(&state, &headers).await?;
+    let id = record_id(&id)?;
+    let scope = ReadScope::of(&principal, Path::Raw);
+    if state
+        .store
+        .visible_ids(&scope, &[id.to_string()])
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::not_found("Record not found"));
+    }
+    let not_provider = || {
+        ApiError::forbidden(
+            "not_provider",
+            "Only the provider of a record may change its handling",
+        )
+    };
+    if !me.can_write() {
+        return Err(ApiError::forbidden(
+            "cannot_write",
+            "You may not change records",
+        ));
+    }
+    let handling: Handling = serde_json::from_slice(&body)
+        .map_err(|e| invalid("invalid_handling", "Invalid handling", e.to_string()))?;
+    if handling.classification > me.clearance {
+        return Err(invalid(
+            "classification_above_clearance",
+            "Classification above your clearance",
+            format!("You may classify up to {}.", me.clearance.level()),
+        ));
+    }
+    let changed = state
+        .store
+        .change_handling(&HandlingChange {
+            provider: me.org,
+            stix_id: id.to_string(),
+            handling: handling.clone(),
+            now: state.clock.now_micros(),
+        })
+        .await?;
+    if changed == 0 {
+        return Err(not_provider());
+    }
+    state
+        .audit(
+            Some(&me),
+            action::RECORD_HANDLING,
+            id.as_str(),
+            json!({ "versions": changed, "handling": handling }),
+        )
+        .await?;
+    Ok(Json(
+        json!({ "id": id.as_str(), "versions": changed, "handling": handling }),
+    ))
 }

@@ -13,9 +13,11 @@ use renkei_policy::view::apply;
 use renkei_policy::{Principal, ReadScope, view_of};
 use renkei_store::{DeleteOutcome, Deleter, RecordQuery, RecordRow, VersionFilter};
 use serde_json::{Value, json};
+use sha2::Digest;
 
 use super::params::{self, Endpoint, Filters};
 use super::{Collection, TAXII_MEDIA_TYPE, cursor};
+use crate::audit::action;
 use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -102,6 +104,10 @@ async fn fetch_page(
     let mut rows = state.store.query_records(&read.scope, &query).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
+    if with_body {
+        let path = format!("taxii/collections/{}/objects", read.collection.id);
+        state.audit_reads(&read.principal, &path, &rows).await?;
+    }
     let next = match (more, rows.last()) {
         (true, Some(last)) => Some(cursor::issue(&state.key, &binding, last.date_added)),
         _ => None,
@@ -363,12 +369,22 @@ pub(super) async fn delete_object(
             "not_provider",
             "Only the provider of a record may delete it",
         )),
-        DeleteOutcome::Deleted(_) => Ok((
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, TAXII_MEDIA_TYPE)],
-            Body::empty(),
-        )
-            .into_response()),
+        DeleteOutcome::Deleted(n) => {
+            state
+                .audit(
+                    Some(me),
+                    action::RECORD_DELETE,
+                    id.as_str(),
+                    json!({ "versions": n, "path": "taxii" }),
+                )
+                .await?;
+            Ok((
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, TAXII_MEDIA_TYPE)],
+                Body::empty(),
+            )
+                .into_response())
+        }
     }
 }
 
@@ -450,6 +466,31 @@ pub(super) async fn add_objects(
         SubmitError::Interrupted => ApiError::internal(),
     })?;
     tracing::trace!(elapsed = ?t0.elapsed(), "post: stored");
+    let stored = fates
+        .iter()
+        .filter(|f| {
+            matches!(
+                f,
+                Fate::Stored {
+                    duplicate: false,
+                    ..
+                }
+            )
+        })
+        .count();
+    state
+        .audit(
+            Some(&me),
+            action::RECORD_SUBMIT,
+            arrival.id.to_string(),
+            json!({
+                "path": "taxii",
+                "objects": fates.len(),
+                "stored": stored,
+                "sha256": hex::encode(sha2::Sha256::digest(&arrival.bytes)),
+            }),
+        )
+        .await?;
     let status_id = StatusId::from_uuid(state.entropy.uuid_v4());
     let status = status_resource(status_id, received_at, &fates);
     let body = status.to_string();

@@ -6,7 +6,9 @@
 mod app;
 mod auth;
 mod bad_input;
+mod leaks;
 mod policy;
+mod rest_records;
 mod robustness;
 mod taxii_objects;
 mod taxii_pages;

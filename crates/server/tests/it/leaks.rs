@@ -1,0 +1,588 @@
+//! The leak test across paths (issue 3 §4): organisations of every kind and tier, users of
+//! every clearance, records of every handling combination; every read endpoint asked as every
+//! user, each answer checked against what `renkei_policy::decide` says that user may see.
+//! Zero leaks, zero missing; a hidden provider never appears; a record one may not see looks
+//! exactly like a record that does not exist; a suspended organisation is cut off at once.
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::http::{Method, StatusCode};
+use futures::StreamExt;
+use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
+use renkei_model::handling::{
+    Attribution, Audience, AudienceEntry, Classification, Handling, Pap, Sector, Tlp, Use, Uses,
+};
+use renkei_model::ids::OrgId;
+use renkei_policy::{Path, Principal, RecordMeta, decide, view_of};
+use renkei_store::StatusChange;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::app::*;
+
+const API: &str = "/api/v1";
+
+struct Provider {
+    org: OrgId,
+    kind: OrgKind,
+    sector: Option<Sector>,
+    user: User,
+}
+
+struct Rec {
+    id: String,
+    /// A `created_by_ref` used by this record only: it may appear only where the reader may
+    /// learn who provided the record.
+    author: String,
+    provider: usize,
+    handling: Handling,
+}
+
+struct Reader {
+    user: User,
+    principal: Principal,
+}
+
+/// The population: 9 organisations (industry A/B in two sectors, academia A/B, police, the
+/// secretariat, a foreign partner), two users of different clearance in each.
+async fn population(app: &TestApp) -> (Vec<Reader>, Vec<Provider>, HashMap<&'static str, User>) {
+    let orgs: [(&str, OrgKind, Tier, Option<&str>); 9] = [
+        ("bank-a", OrgKind::Industry, Tier::A, Some("finance")),
+        ("telco-a", OrgKind::Industry, Tier::A, Some("telecom")),
+        ("bank-b", OrgKind::Industry, Tier::B, Some("finance")),
+        ("shop-none", OrgKind::Industry, Tier::None, Some("retail")),
+        ("uni-a", OrgKind::Academia, Tier::A, Some("education")),
+        ("uni-b", OrgKind::Academia, Tier::B, None),
+        ("police", OrgKind::LawEnforcement, Tier::None, None),
+        ("secretariat", OrgKind::Secretariat, Tier::None, None),
+        ("partner", OrgKind::Partner, Tier::None, None),
+    ];
+    let mut readers = Vec::new();
+    let mut by_login = HashMap::new();
+    let mut providers = Vec::new();
+    for (name, kind, tier, sector) in orgs {
+        let org = app.org(name, kind, tier, sector, OrgStatus::Active).await;
+        let role = if kind == OrgKind::Secretariat {
+            Role::Analyst
+        } else {
+            Role::Contributor
+        };
+        for clearance in [0u8, 3] {
+            let login = format!("{name}-c{clearance}");
+            let user = app.user(org, &login, role, clearance, false).await;
+            let identity = app
+                .store
+                .identity(user.id)
+                .await
+                .expect("identity")
+                .expect("exists");
+            readers.push(Reader {
+                user: user.clone(),
+                principal: Principal::User(identity),
+            });
+            if clearance == 3 && matches!(name, "bank-a" | "police" | "secretariat") {
+                providers.push(Provider {
+                    org,
+                    kind,
+                    sector: sector.map(|s| Sector::new(s).expect("sector")),
+                    user: user.clone(),
+                });
+            }
+            by_login.insert(leak_login(&login), user);
+        }
+    }
+    (readers, providers, by_login)
+}
+
+/// Interns a login as a static key (the population is small and fixed).
+fn leak_login(login: &str) -> &'static str {
+    Box::leak(login.to_owned().into_boxed_str())
+}
+
+/// Every audience shape, every TLP, classification 0 and 2, every attribution; uses and PAP
+/// vary with the index so the public path has something to publish.
+fn handlings(telco: OrgId, named_user: &User) -> Vec<Handling> {
+    let audiences = [
+        Audience::provider_only(),
+        Audience::secretariat(),
+        Audience::new([AudienceEntry::LawEnforcement]).expect("audience"),
+        Audience::members(),
+        Audience::new([AudienceEntry::Sector(Sector::new("finance").expect("s"))]).expect("a"),
+        Audience::new([AudienceEntry::Org(telco)]).expect("audience"),
+        Audience::new([AudienceEntry::User(named_user.id)]).expect("audience"),
+    ];
+    let mut out = Vec::new();
+    let mut i = 0usize;
+    for tlp in Tlp::ALL {
+        for audience in &audiences {
+            for classification in [0u8, 2] {
+                for attribution in [
+                    Attribution::Named,
+                    Attribution::SectorOnly,
+                    Attribution::Hidden,
+                ] {
+                    i += 1;
+                    let uses = if i.is_multiple_of(2) {
+                        Uses::NONE.with(Use::Publication)
+                    } else {
+                        Uses::NONE.with(Use::DefensiveFeeds)
+                    };
+                    out.push(Handling {
+                        tlp: *tlp,
+                        audience: audience.clone(),
+                        classification: Classification::new(classification).expect("c"),
+                        uses,
+                        attribution,
+                        pap: [Pap::Clear, Pap::Green, Pap::Amber, Pap::Red][i % 4],
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn meta<'a>(providers: &'a [Provider], r: &'a Rec) -> RecordMeta<'a> {
+    let p = &providers[r.provider];
+    RecordMeta {
+        provider: p.org,
+        provider_kind: p.kind,
+        provider_sector: p.sector.as_ref(),
+        handling: &r.handling,
+    }
+}
+
+fn expected(
+    principal: &Principal,
+    providers: &[Provider],
+    recs: &[Rec],
+    path: Path,
+) -> BTreeSet<String> {
+    recs.iter()
+        .filter(|r| decide(principal, &meta(providers, r), path).is_allowed())
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// Follows TAXII paging to the end; returns every body and the ids of `objects`.
+async fn taxii_walk(
+    app: &TestApp,
+    base: &str,
+    auth: Option<&User>,
+) -> (Vec<String>, BTreeSet<String>) {
+    let mut bodies = Vec::new();
+    let mut ids = BTreeSet::new();
+    let mut next: Option<String> = None;
+    loop {
+        let url = match &next {
+            Some(n) => format!("{base}?limit=97&next={n}"),
+            None => format!("{base}?limit=97"),
+        };
+        let r = app.get(&url, auth).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.text());
+        let v = r.json();
+        for o in v["objects"].as_array().into_iter().flatten() {
+            assert!(
+                ids.insert(o["id"].as_str().unwrap_or("").to_owned()),
+                "an object twice"
+            );
+        }
+        bodies.push(r.text());
+        match v["next"].as_str() {
+            Some(n) => next = Some(urlencode(n)),
+            None => break,
+        }
+    }
+    (bodies, ids)
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn rest_walk(app: &TestApp, auth: &User) -> (Vec<String>, Vec<Value>) {
+    let mut bodies = Vec::new();
+    let mut records = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let url = match &after {
+            Some(a) => format!("{API}/records?limit=97&added_after={}", urlencode(a)),
+            None => format!("{API}/records?limit=97"),
+        };
+        let r = app.get(&url, Some(auth)).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.text());
+        let v = r.json();
+        records.extend(v["records"].as_array().into_iter().flatten().cloned());
+        bodies.push(r.text());
+        match v["next_added_after"].as_str() {
+            Some(a) => after = Some(a.to_owned()),
+            None => break,
+        }
+    }
+    (bodies, records)
+}
+
+/// What an error answer says, without its random `error_id`.
+fn error_shape(r: &Reply) -> (StatusCode, Value, Value, Value) {
+    let v = r.json();
+    (
+        r.status,
+        v["error_code"].clone(),
+        v["title"].clone(),
+        v["description"].clone(),
+    )
+}
+
+/// The author ids that must not appear in anything `reader` receives: those of records whose
+/// provider the reader may not learn by name.
+fn unnamed_authors<'a>(
+    reader: &Principal,
+    providers: &[Provider],
+    recs: &'a [Rec],
+) -> Vec<&'a str> {
+    recs.iter()
+        .filter(|r| {
+            let m = meta(providers, r);
+            view_of(reader, Path::Raw, m.provider, r.handling.attribution).attribution
+                != Attribution::Named
+        })
+        .map(|r| r.author.as_str())
+        .collect()
+}
+
+fn assert_no_author(bodies: &[String], authors: &[&str], who: &str, endpoint: &str) {
+    for body in bodies {
+        for a in authors {
+            assert!(
+                !body.contains(a),
+                "{who} learns the provider {a} through {endpoint}"
+            );
+        }
+    }
+}
+
+async fn every_endpoint_as_every_user(app: TestApp) {
+    let (readers, providers, by_login) = population(&app).await;
+    let telco = readers
+        .iter()
+        .find(|r| r.user.login == "telco-a-c0")
+        .map(|r| r.user.org)
+        .expect("telco");
+    let named = by_login["bank-b-c3"].clone();
+    let mut recs = Vec::new();
+    for (p, provider) in providers.iter().enumerate() {
+        for handling in handlings(telco, &named) {
+            let id = format!("indicator--{}", Uuid::new_v4());
+            let author = format!("identity--{}", Uuid::new_v4());
+            let mut object = indicator_with_id(&id, "2026-01-01T00:00:00.000Z", "leak test", &[]);
+            object["created_by_ref"] = author.clone().into();
+            let body = serde_json::to_vec(&json!({ "handling": handling, "objects": [object] }))
+                .expect("json");
+            let r = app
+                .send(
+                    Method::POST,
+                    &format!("{API}/records"),
+                    Some(&provider.user),
+                    &[("content-type", "application/json")],
+                    body,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            recs.push(Rec {
+                id,
+                author,
+                provider: p,
+                handling,
+            });
+        }
+    }
+    let total = recs.len();
+    assert_eq!(total, providers.len() * 5 * 7 * 2 * 3);
+
+    let missing_id = format!("indicator--{}", Uuid::new_v4());
+    let mut checked = 0usize;
+    for (n, reader) in readers.iter().enumerate() {
+        let who = &reader.user.login;
+        let raw = expected(&reader.principal, &providers, &recs, Path::Raw);
+        let public = expected(&reader.principal, &providers, &recs, Path::Public);
+        let authors = unnamed_authors(&reader.principal, &providers, &recs);
+
+        // TAXII objects and manifest of the records collection.
+        let (bodies, got) =
+            taxii_walk(&app, &format!("{RECORDS}/objects/"), Some(&reader.user)).await;
+        assert_eq!(got, raw, "{who}: TAXII objects");
+        assert_no_author(&bodies, &authors, who, "TAXII objects");
+        let (bodies, got) =
+            taxii_walk(&app, &format!("{RECORDS}/manifest/"), Some(&reader.user)).await;
+        assert_eq!(got, raw, "{who}: TAXII manifest");
+        assert_no_author(&bodies, &authors, who, "TAXII manifest");
+        // The public collection, with credentials.
+        let (bodies, got) =
+            taxii_walk(&app, &format!("{PUBLIC}/objects/"), Some(&reader.user)).await;
+        assert_eq!(got, public, "{who}: public collection");
+        assert_no_author(&bodies, &authors, who, "public objects");
+        // REST list: the same set, the provider only as far as attribution allows, the
+        // audience only for the provider and the secretariat.
+        let (bodies, records) = rest_walk(&app, &reader.user).await;
+        let got: BTreeSet<String> = records
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or("").to_owned())
+            .collect();
+        assert_eq!(got, raw, "{who}: REST /records");
+        assert_no_author(&bodies, &authors, who, "REST /records");
+        let me = reader.principal.identity().expect("user");
+        for r in &records {
+            let rec = recs.iter().find(|x| x.id == r["id"]).expect("known");
+            let p = &providers[rec.provider];
+            let own_or_secretariat = me.org == p.org || me.is_secretariat();
+            assert_eq!(
+                r["handling"].get("audience").is_some(),
+                own_or_secretariat,
+                "{who}: audience shown to whom it may be shown only"
+            );
+            let shows_org = r["provider"].get("org").is_some();
+            let may_name = view_of(
+                &reader.principal,
+                Path::Raw,
+                p.org,
+                rec.handling.attribution,
+            )
+            .attribution
+                == Attribution::Named;
+            assert_eq!(shows_org, may_name, "{who}: provider shown per attribution");
+        }
+
+        // One by one: visible records answer 200, the others exactly like a missing record.
+        let missing_taxii = error_shape(
+            &app.get(
+                &format!("{RECORDS}/objects/{missing_id}/"),
+                Some(&reader.user),
+            )
+            .await,
+        );
+        let missing_versions = error_shape(
+            &app.get(
+                &format!("{RECORDS}/objects/{missing_id}/versions/"),
+                Some(&reader.user),
+            )
+            .await,
+        );
+        let missing_rest = error_shape(
+            &app.get(&format!("{API}/records/{missing_id}"), Some(&reader.user))
+                .await,
+        );
+        // Every record through TAXII; versions and REST detail for a third of them, a
+        // different third for each reader, so every record is asked on every path.
+        let asks = recs.iter().enumerate().map(|(i, rec)| {
+            let (app, reader, raw, authors) = (&app, &reader, &raw, &authors);
+            let (missing_taxii, missing_versions, missing_rest) =
+                (&missing_taxii, &missing_versions, &missing_rest);
+            let all_paths = (i + n) % 3 == 0;
+            async move {
+                let visible = raw.contains(&rec.id);
+                let one = app
+                    .get(
+                        &format!("{RECORDS}/objects/{}/", rec.id),
+                        Some(&reader.user),
+                    )
+                    .await;
+                let mut answers = vec![(one, missing_taxii, "TAXII object")];
+                if all_paths {
+                    let versions = app
+                        .get(
+                            &format!("{RECORDS}/objects/{}/versions/", rec.id),
+                            Some(&reader.user),
+                        )
+                        .await;
+                    let detail = app
+                        .get(&format!("{API}/records/{}", rec.id), Some(&reader.user))
+                        .await;
+                    answers.push((versions, missing_versions, "TAXII versions"));
+                    answers.push((detail, missing_rest, "REST record"));
+                }
+                for (answer, missing, endpoint) in &answers {
+                    if visible {
+                        assert_eq!(
+                            answer.status,
+                            StatusCode::OK,
+                            "{who}: {} by {endpoint}",
+                            rec.id
+                        );
+                        assert_no_author(&[answer.text()], authors, who, endpoint);
+                    } else {
+                        assert_eq!(
+                            &error_shape(answer),
+                            *missing,
+                            "{who}: {} leaks by {endpoint}",
+                            rec.id
+                        );
+                    }
+                }
+                answers.len()
+            }
+        });
+        let counts: Vec<usize> = futures::stream::iter(asks)
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        checked += counts.iter().sum::<usize>();
+    }
+
+    // Anonymous callers: the public collection only, the records collection not at all.
+    let public = expected(&Principal::Anonymous, &providers, &recs, Path::Public);
+    assert!(!public.is_empty(), "the secretariat published something");
+    let (bodies, got) = taxii_walk(&app, &format!("{PUBLIC}/objects/"), None).await;
+    assert_eq!(got, public, "anonymous: public collection");
+    let hidden_public: Vec<&str> = recs
+        .iter()
+        .filter(|r| public.contains(&r.id) && r.handling.attribution != Attribution::Named)
+        .map(|r| r.author.as_str())
+        .collect();
+    assert_no_author(&bodies, &hidden_public, "anonymous", "public objects");
+    assert_eq!(
+        app.get(&format!("{RECORDS}/objects/"), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get(&format!("{API}/records"), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Writing to a record one may not see is 404 like a missing one; to one seen but not
+    // provided, 403.
+    let bank_b = &by_login["bank-b-c0"];
+    let secret = recs
+        .iter()
+        .find(|r| r.handling.tlp == Tlp::Red && r.handling.audience.is_provider_only())
+        .expect("a provider-only record");
+    let handling = json!(Handling::for_tlp(Tlp::Green));
+    for (method, path, body) in [
+        (
+            Method::PATCH,
+            format!("{API}/records/{}/handling", secret.id),
+            serde_json::to_vec(&handling).expect("json"),
+        ),
+        (
+            Method::DELETE,
+            format!("{RECORDS}/objects/{}/", secret.id),
+            Vec::new(),
+        ),
+    ] {
+        let r = app
+            .send(
+                method.clone(),
+                &path,
+                Some(bank_b),
+                &[("content-type", "application/json")],
+                body,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            r.text()
+        );
+    }
+    eprintln!(
+        "leak test: {} readers x {total} records, {checked} single-record answers checked",
+        readers.len()
+    );
+}
+
+async fn suspension_cuts_every_path_at_once(app: TestApp) {
+    let org = app
+        .org(
+            "suspended-bank",
+            OrgKind::Industry,
+            Tier::A,
+            Some("finance"),
+            OrgStatus::Active,
+        )
+        .await;
+    let user = app
+        .user(org, "soon-suspended", Role::Contributor, 1, false)
+        .await;
+    let sec_org = app
+        .org(
+            "secretariat",
+            OrgKind::Secretariat,
+            Tier::None,
+            None,
+            OrgStatus::Active,
+        )
+        .await;
+    let admin = app.user(sec_org, "sec-admin", Role::Admin, 3, false).await;
+    let o = marked("before suspension");
+    let id = o["id"].as_str().unwrap_or("").to_owned();
+    let s = app
+        .post_envelope(&format!("{RECORDS}/objects/"), Some(&user), &[o])
+        .await;
+    assert_eq!(s.status, StatusCode::ACCEPTED);
+    let reads = [
+        format!("{RECORDS}/objects/"),
+        format!("{RECORDS}/manifest/"),
+        format!("{RECORDS}/objects/{id}/"),
+        format!("{RECORDS}/objects/{id}/versions/"),
+        format!("{API}/records"),
+        format!("{API}/records/{id}"),
+        format!("{API}/me"),
+        "/taxii2/".into(),
+        "/taxii2/api/collections/".into(),
+    ];
+    for path in &reads {
+        assert_eq!(
+            app.get(path, Some(&user)).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    let now = renkei_server::Clock::now_micros(&renkei_server::SystemClock);
+    app.store
+        .change_org_status(&StatusChange {
+            org,
+            from: OrgStatus::Active,
+            to: OrgStatus::Suspended,
+            reason: "leak test".into(),
+            actor: admin.id,
+            at: now,
+        })
+        .await
+        .expect("suspend");
+    for path in &reads {
+        let r = app.get(path, Some(&user)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} after suspension");
+        assert_eq!(r.json()["error_code"], "membership_inactive");
+    }
+    // The password is cut off as well as the token, and writes too.
+    let basic = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("soon-suspended:{PASSWORD}")
+        )
+    );
+    let r = app
+        .send(
+            Method::GET,
+            &format!("{RECORDS}/objects/"),
+            None,
+            &[("authorization", &basic)],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_envelope(
+            &format!("{RECORDS}/objects/"),
+            Some(&user),
+            &[marked("after")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+on_both_stores!(
+    every_endpoint_as_every_user,
+    suspension_cuts_every_path_at_once
+);

@@ -1,0 +1,315 @@
+//! Records over REST: submission with an explicit handling, the provider changing it, the
+//! audit trail of writes and sensitive reads, and the OpenAPI document matching the routes.
+
+use axum::http::{Method, StatusCode};
+use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
+use serde_json::{Value, json};
+
+use crate::app::*;
+
+const API: &str = "/api/v1";
+
+async fn post_records(app: &TestApp, user: &User, body: Value) -> Reply {
+    app.send(
+        Method::POST,
+        &format!("{API}/records"),
+        Some(user),
+        &[("content-type", "application/json")],
+        serde_json::to_vec(&body).expect("json"),
+    )
+    .await
+}
+
+async fn patch_handling(app: &TestApp, user: &User, id: &str, handling: Value) -> Reply {
+    app.send(
+        Method::PATCH,
+        &format!("{API}/records/{id}/handling"),
+        Some(user),
+        &[("content-type", "application/json")],
+        serde_json::to_vec(&handling).expect("json"),
+    )
+    .await
+}
+
+fn handling(tlp: &str, audience: &[&str], classification: u8) -> Value {
+    json!({
+        "tlp": tlp,
+        "audience": audience,
+        "classification": classification,
+        "uses": ["investigation"],
+        "attribution": "sector_only",
+        "pap": "PAP:AMBER",
+    })
+}
+
+async fn explicit_handling_then_the_provider_loosens_it(app: TestApp) {
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    let o = indicator("provider only at first", &[]);
+    let id = o["id"].as_str().unwrap_or("").to_owned();
+    let r = post_records(
+        &app,
+        &alice,
+        json!({ "handling": handling("TLP:AMBER", &["provider"], 0), "objects": [o] }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["success_count"], 1);
+
+    // The provider sees it with its whole handling and effective markings in the object.
+    let mine = app.get(&format!("{API}/records/{id}"), Some(&alice)).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.text());
+    let v = mine.json();
+    assert_eq!(v["handling"]["tlp"], "TLP:AMBER");
+    assert_eq!(v["handling"]["audience"], json!(["provider"]));
+    assert_eq!(
+        v["object"]["object_marking_refs"],
+        json!([TLP_AMBER, PAP_AMBER])
+    );
+    assert_eq!(v["versions"].as_array().map(Vec::len), Some(1));
+    // Bob may not see it: 404, and he cannot change it either (404, not 403).
+    assert_eq!(
+        app.get(&format!("{API}/records/{id}"), Some(&bob))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = patch_handling(&app, &bob, &id, handling("TLP:GREEN", &["members"], 0)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Alice loosens it to the members; bob now finds it, without its audience, and the
+    // object says TLP:GREEN.
+    let r = patch_handling(&app, &alice, &id, handling("TLP:GREEN", &["members"], 0)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let theirs = app.get(&format!("{API}/records/{id}"), Some(&bob)).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    let v = theirs.json();
+    assert_eq!(v["handling"]["tlp"], "TLP:GREEN");
+    assert!(v["handling"].get("audience").is_none(), "{v}");
+    assert!(v["provider"].get("org").is_none(), "sector_only: {v}");
+    let refs = v["object"]["object_marking_refs"].clone();
+    assert!(
+        refs.as_array()
+            .is_some_and(|a| a.contains(&json!(TLP_GREEN)) && !a.contains(&json!(TLP_AMBER))),
+        "{refs}"
+    );
+    // Bob sees it but did not provide it: 403.
+    let r = patch_handling(&app, &bob, &id, handling("TLP:RED", &["provider"], 0)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["error_code"], "not_provider");
+    // And alice tightens it again: bob loses it at once.
+    let r = patch_handling(&app, &alice, &id, handling("TLP:RED", &["provider"], 0)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("{API}/records/{id}"), Some(&bob))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn bad_submissions_are_4xx_and_change_nothing(app: TestApp) {
+    let alice = app.member("alice").await;
+    let before = app.record_count().await;
+    for (body, status) in [
+        (b"{".to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            br#"{"handling":{"tlp":"TLP:PURPLE"},"objects":[]}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::to_vec(&json!({
+                "handling": handling("TLP:AMBER", &["members"], 3),
+                "objects": [indicator("above clearance", &[])],
+            }))
+            .expect("json"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            br#"{"handling":{"tlp":"TLP:AMBER","audience":[],"classification":0,"uses":[],"attribution":"named","pap":"PAP:AMBER"},"objects":[]}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (br#"{"objects":{}}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let r = app
+            .send(
+                Method::POST,
+                &format!("{API}/records"),
+                Some(&alice),
+                &[("content-type", "application/json")],
+                body.clone(),
+            )
+            .await;
+        assert_eq!(r.status, status, "{}: {}", String::from_utf8_lossy(&body), r.text());
+        assert!(r.json()["error_code"].is_string());
+    }
+    let r = app
+        .send(
+            Method::POST,
+            &format!("{API}/records"),
+            Some(&alice),
+            &[("content-type", "text/plain")],
+            b"{}".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    for q in ["limit=0", "limit=x", "added_after=yesterday", "colour=red"] {
+        let r = app.get(&format!("{API}/records?{q}"), Some(&alice)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.text());
+    }
+    assert_eq!(
+        app.get(&format!("{API}/records/not-an-id"), Some(&alice))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.record_count().await, before);
+}
+
+/// Writes and sensitive reads are in the audit log; reads of TLP:GREEN records are not.
+async fn writes_and_sensitive_reads_are_audited(app: TestApp) {
+    let alice = app.member("alice").await;
+    let sec = app
+        .org(
+            "事務局",
+            OrgKind::Secretariat,
+            Tier::None,
+            None,
+            OrgStatus::Active,
+        )
+        .await;
+    let analyst = app.user(sec, "analyst", Role::Analyst, 3, false).await;
+    let green = marked("green");
+    let amber = indicator("amber", &[TLP_AMBER]);
+    let r = app
+        .post_envelope(
+            &format!("{RECORDS}/objects/"),
+            Some(&alice),
+            &[green.clone(), amber.clone()],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    app.state.auditor.flush().await.expect("flush");
+    let entries = app.store.audit_entries(0, 1000).await.expect("entries");
+    let submits: Vec<_> = entries
+        .iter()
+        .filter(|e| e.event.action == "record.submit")
+        .collect();
+    assert_eq!(submits.len(), 1);
+    assert_eq!(
+        submits[0].event.actor_user.as_deref(),
+        Some(alice.id.to_string().as_str())
+    );
+
+    let before = app.store.audit_entries(0, 10_000).await.expect("e").len();
+    // Green only: not logged.
+    let r = app
+        .get(
+            &format!("{RECORDS}/objects/{}/", green["id"].as_str().unwrap_or("")),
+            Some(&analyst),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        app.store.audit_entries(0, 10_000).await.expect("e").len(),
+        before
+    );
+    // Amber: logged, naming the reader and the record, by TAXII and by REST.
+    let amber_id = amber["id"].as_str().unwrap_or("");
+    for path in [
+        format!("{RECORDS}/objects/{amber_id}/"),
+        format!("{API}/records/{amber_id}"),
+        format!("{API}/records"),
+    ] {
+        let r = app.get(&path, Some(&analyst)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let entries = app.store.audit_entries(0, 10_000).await.expect("e");
+        let last = entries.last().expect("an entry");
+        assert_eq!(last.event.action, "record.read", "{path}");
+        assert_eq!(
+            last.event.actor_user.as_deref(),
+            Some(analyst.id.to_string().as_str())
+        );
+        assert!(
+            last.event.detail.contains(amber_id),
+            "{path}: {}",
+            last.event.detail
+        );
+        assert!(
+            !last
+                .event
+                .detail
+                .contains(green["id"].as_str().unwrap_or("")),
+            "only sensitive records are listed"
+        );
+    }
+    // The chain verifies.
+    let report = renkei_audit::verify(app.store.as_ref(), None, |_, _| {})
+        .await
+        .expect("verify");
+    assert!(report.intact(), "{report:?}");
+}
+
+/// Every route is in the OpenAPI document and every documented operation is routed.
+async fn openapi_matches_the_routes(app: TestApp) {
+    let r = app.get(&format!("{API}/openapi.json"), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        for method in ops.as_object().expect("operations").keys() {
+            documented.insert((method.clone(), path.clone()));
+        }
+    }
+    let routed: std::collections::BTreeSet<(String, String)> = renkei_server::api::paths()
+        .into_iter()
+        .map(|(m, p)| (m.to_owned(), p.to_owned()))
+        .collect();
+    assert_eq!(documented, routed, "OpenAPI paths and routes differ");
+    // Each declared route is really routed: never the API's fallback, never 405.
+    for (method, path) in &routed {
+        let concrete = path
+            .replace("{id}", "00000000-0000-4000-8000-000000000000")
+            .replace("{login}", "nobody");
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+        let r = app
+            .send(
+                m,
+                &format!("{API}{concrete}"),
+                None,
+                &[("content-type", "application/json")],
+                b"{}".to_vec(),
+            )
+            .await;
+        assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        let fallback =
+            r.status == StatusCode::NOT_FOUND && r.json()["title"] == "No such API endpoint";
+        assert!(!fallback, "{method} {path} is not routed");
+    }
+    // Every operation has an id and responses, and every $ref resolves.
+    let text = doc.to_string();
+    for part in text.split("\"$ref\":\"#/").skip(1) {
+        let target = part.split('"').next().unwrap_or("");
+        assert!(
+            doc.pointer(&format!("/{target}")).is_some(),
+            "unresolved $ref #/{target}"
+        );
+    }
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in ops.as_object().expect("ops") {
+            assert!(
+                op["operationId"].is_string(),
+                "{method} {path}: operationId"
+            );
+            assert!(op["responses"].is_object(), "{method} {path}: responses");
+        }
+    }
+}
+
+on_both_stores!(
+    explicit_handling_then_the_provider_loosens_it,
+    bad_submissions_are_4xx_and_change_nothing,
+    writes_and_sensitive_reads_are_audited,
+    openapi_matches_the_routes,
+);
