@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use renkei_ingest::{
     Arrival, Container, Fate, ImportProgress, MAX_OBJECTS, SubmitError, import_bundle, submit,
 };
+use renkei_model::audit::AuditEvent;
 use renkei_model::ids::SubmissionId;
 use renkei_policy::Identity;
 use renkei_server::{Clock, Entropy, OsEntropy, SystemClock};
@@ -22,7 +23,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::output::Output;
-use crate::stores;
+use crate::{audit_key, stores};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -71,16 +72,38 @@ pub async fn run(config: Config, args: ImportArgs, out: Output) -> anyhow::Resul
             identity.org_status
         );
     }
+    let auditor = audit_key::start_auditor(&config, store.clone()).await?;
     let mut reports = Vec::new();
     let mut failed = false;
     for file in &args.files {
         let report = import_file(store.clone(), &identity, file, args.partial, !out.json).await?;
         failed |= !report.stored || (report.refused > 0 && !args.partial);
+        if report.stored {
+            auditor
+                .record(AuditEvent {
+                    at: SystemClock.now_micros(),
+                    actor_user: Some(identity.user.to_string()),
+                    actor_org: Some(identity.org.to_string()),
+                    action: "record.submit".into(),
+                    subject: report.file.clone(),
+                    detail: serde_json::json!({
+                        "path": "import",
+                        "objects": report.objects,
+                        "stored": report.added,
+                        "duplicates": report.duplicates,
+                        "refused": report.refused,
+                    })
+                    .to_string(),
+                })
+                .await
+                .context("writing the audit log")?;
+        }
         if !out.json {
             print_report(&report);
         }
         reports.push(report);
     }
+    auditor.shutdown().await.context("closing the audit log")?;
     if out.json {
         out.show(&reports, String::new);
     }

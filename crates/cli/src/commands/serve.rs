@@ -52,14 +52,34 @@ pub async fn run(config: Config, seed_demo: bool, out: Output) -> anyhow::Result
             s
         },
     );
-    renkei_server::serve(listener, state, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    renkei_server::serve(listener, state, shutdown_signal()).await?;
     // The last entries get a signed checkpoint before the process ends.
     auditor
         .shutdown()
         .await
         .context("could not close the audit log")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM (what service managers send): finish the requests under way, then stop.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -1075,7 +1075,12 @@ fn random_identity(rng: &mut StdRng, pop: &Population) -> Principal {
 /// Every record, every random identity, both paths: the SQL filter returns exactly what
 /// `decide` allows.
 pub async fn policy_filter_equals_decide(store: Arc<dyn Store>) {
-    let mut rng = StdRng::seed_from_u64(0x2e4_6e1);
+    // A new population every run (set RENKEI_TEST_SEED to replay one).
+    let seed = std::env::var("RENKEI_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random::<u64>);
+    let mut rng = StdRng::seed_from_u64(seed);
     let pop = random_population(&store, &mut rng, 10, 600).await;
     let mut cases = 0usize;
     for _ in 0..90 {
@@ -1101,7 +1106,7 @@ pub async fn policy_filter_equals_decide(store: Arc<dyn Store>) {
                 assert_eq!(
                     got.contains(id),
                     allowed,
-                    "{principal:?} {path:?} {handling:?} provider {:?}",
+                    "RENKEI_TEST_SEED={seed}: {principal:?} {path:?} {handling:?} provider {:?}",
                     org.kind
                 );
                 cases += 1;
