@@ -307,7 +307,51 @@ async fn openapi_matches_the_routes(app: TestApp) {
     }
 }
 
+/// The bundle of `docs/sharing.md` (a Renkei handling marking and an indicator using it) is
+/// stored with the handling the document says.
+async fn the_documented_marking_example_does_what_the_docs_say(app: TestApp) {
+    let doc = include_str!("../../../../docs/sharing.md");
+    let example = doc
+        .split("```json")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .find(|block| block.contains("\"type\": \"bundle\""))
+        .expect("the bundle example");
+    let alice = app.member("alice").await;
+    let r = app
+        .send(
+            Method::POST,
+            &format!("{API}/records"),
+            Some(&alice),
+            &[("content-type", "application/json")],
+            example.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = app
+        .get(
+            &format!("{API}/records/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"),
+            Some(&alice),
+        )
+        .await
+        .json();
+    assert_eq!(
+        v["handling"],
+        json!({
+            "tlp": "TLP:AMBER",
+            // A set, answered in canonical order.
+            "audience": ["law_enforcement", "sector:finance"],
+            "classification": 1,
+            "uses": ["investigation"],
+            "attribution": "sector_only",
+            "pap": "PAP:AMBER",
+        }),
+        "{v}"
+    );
+}
+
 on_both_stores!(
+    the_documented_marking_example_does_what_the_docs_say,
     explicit_handling_then_the_provider_loosens_it,
     bad_submissions_are_4xx_and_change_nothing,
     writes_and_sensitive_reads_are_audited,
