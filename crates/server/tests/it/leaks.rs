@@ -582,7 +582,65 @@ async fn suspension_cuts_every_path_at_once(app: TestApp) {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
+/// Posting a copy of a record one may not see is answered exactly like posting a new object:
+/// no "already present", no conflict — the copy is the poster's own record.
+async fn reposting_a_hidden_record_reveals_nothing(app: TestApp) {
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    let secret = indicator("alice's secret", &[TLP_RED]);
+    let r = app
+        .post_envelope(
+            &format!("{RECORDS}/objects/"),
+            Some(&alice),
+            std::slice::from_ref(&secret),
+        )
+        .await;
+    assert_eq!(r.json()["success_count"], 1);
+    let fresh = indicator("bob's own", &[TLP_RED]);
+    let copy = app
+        .post_envelope(
+            &format!("{RECORDS}/objects/"),
+            Some(&bob),
+            std::slice::from_ref(&secret),
+        )
+        .await
+        .json();
+    let new = app
+        .post_envelope(&format!("{RECORDS}/objects/"), Some(&bob), &[fresh])
+        .await
+        .json();
+    for key in [
+        "success_count",
+        "failure_count",
+        "total_count",
+        "pending_count",
+    ] {
+        assert_eq!(copy[key], new[key], "{key}: {copy} vs {new}");
+    }
+    assert!(copy["successes"][0].get("message").is_none(), "{copy}");
+    // Another version with the same timestamp is refused only against the poster's own copy.
+    let mut altered = secret.clone();
+    altered["name"] = "bob's guess".into();
+    let r = app
+        .post_envelope(&format!("{RECORDS}/objects/"), Some(&bob), &[altered])
+        .await
+        .json();
+    assert_eq!(r["failure_count"], 1, "a conflict with bob's own copy: {r}");
+    let carol = app.member("carol").await;
+    let mut guess = secret.clone();
+    guess["name"] = "carol's guess".into();
+    let r = app
+        .post_envelope(&format!("{RECORDS}/objects/"), Some(&carol), &[guess])
+        .await
+        .json();
+    assert_eq!(
+        r["success_count"], 1,
+        "alice's version is invisible to carol: {r}"
+    );
+}
+
 on_both_stores!(
     every_endpoint_as_every_user,
-    suspension_cuts_every_path_at_once
+    suspension_cuts_every_path_at_once,
+    reposting_a_hidden_record_reveals_nothing,
 );
