@@ -72,7 +72,11 @@ fn readers(label: &str) -> Vec<Identity> {
         }],
         "any user of a suspended or expelled organisation" => {
             let mut out = Vec::new();
-            for status in [OrgStatus::Suspended, OrgStatus::Expelled, OrgStatus::Applicant] {
+            for status in [
+                OrgStatus::Suspended,
+                OrgStatus::Expelled,
+                OrgStatus::Applicant,
+            ] {
                 for base in [
                     finance_bank(PROVIDER),
                     finance_bank(12),
@@ -104,9 +108,11 @@ fn handling(label: &str) -> Handling {
     match label {
         "AMBER, `secretariat` (default)" => h(Tlp::Amber, vec![AudienceEntry::Secretariat], 0),
         "GREEN, `members`" => h(Tlp::Green, vec![AudienceEntry::Members], 0),
-        "AMBER, `sector:finance`" => {
-            h(Tlp::Amber, vec![AudienceEntry::Sector(sector("finance"))], 0)
-        }
+        "AMBER, `sector:finance`" => h(
+            Tlp::Amber,
+            vec![AudienceEntry::Sector(sector("finance"))],
+            0,
+        ),
         "AMBER, `law_enforcement`" => h(Tlp::Amber, vec![AudienceEntry::LawEnforcement], 0),
         "AMBER, `org:telco`" => h(Tlp::Amber, vec![AudienceEntry::Org(org_id(TELCO))], 0),
         "RED, `user:U`" => h(Tlp::Red, vec![AudienceEntry::User(user_id(USER_U))], 0),
