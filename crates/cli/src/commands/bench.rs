@@ -59,6 +59,10 @@ pub struct TaxiiArgs {
     /// `limit` for GET paging.
     #[arg(long, default_value_t = 1_000)]
     pub page: usize,
+    /// Mark the indicators TLP:AMBER instead of TLP:GREEN: every page read is then written to
+    /// the audit log (a sensitive read).
+    #[arg(long)]
+    pub amber: bool,
     #[command(flatten)]
     pub scratch: Scratch,
 }
@@ -130,11 +134,19 @@ impl ScratchStore {
 
 /// `n` indicators as compact JSON, TLP:GREEN, each with its own id and pattern.
 fn indicators(n: usize) -> Vec<String> {
+    marked_indicators(n, TLP_GREEN)
+}
+
+const TLP_GREEN: &str = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+const TLP_AMBER: &str = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+
+/// `n` indicators marked with `tlp`, each with its own id and pattern.
+fn marked_indicators(n: usize, tlp: &str) -> Vec<String> {
     (0..n)
         .map(|i| {
             let u = uuid::Uuid::new_v4();
             format!(
-                r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--{u}","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","name":"C2 server {i}","indicator_types":["malicious-activity"],"pattern":"[ipv4-addr:value = '10.{}.{}.{}']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z","object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}}"#,
+                r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--{u}","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","name":"C2 server {i}","indicator_types":["malicious-activity"],"pattern":"[ipv4-addr:value = '10.{}.{}.{}']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z","object_marking_refs":["{tlp}"]}}"#,
                 (i >> 16) & 255,
                 (i >> 8) & 255,
                 i & 255
@@ -221,7 +233,10 @@ async fn taxii(args: TaxiiArgs, out: Output) -> anyhow::Result<ExitCode> {
         "bench taxii on {}: generating {} indicators…",
         s.name, args.objects
     );
-    let objects = indicators(args.objects);
+    let objects = marked_indicators(
+        args.objects,
+        if args.amber { TLP_AMBER } else { TLP_GREEN },
+    );
     let bodies: Vec<Bytes> = objects
         .chunks(args.batch)
         .map(|c| Bytes::from(format!("{{\"objects\":[{}]}}", c.join(","))))
@@ -305,11 +320,13 @@ async fn taxii(args: TaxiiArgs, out: Output) -> anyhow::Result<ExitCode> {
         next = env.next;
     }
     let get_time = started.elapsed();
+    let audit_entries = s.store.audit_entries(0, usize::MAX).await?.len();
     let _ = stop_tx.send(());
     let _ = server.await;
     if fetched != args.objects {
         bail!("paged {fetched} of {} objects", args.objects);
     }
+    let tlp = if args.amber { "TLP:AMBER" } else { "TLP:GREEN" };
     let post_rate = args.objects as f64 / post_time.as_secs_f64();
     let get_rate = fetched as f64 / get_time.as_secs_f64();
     out.show(
@@ -317,17 +334,17 @@ async fn taxii(args: TaxiiArgs, out: Output) -> anyhow::Result<ExitCode> {
             "store": s.name, "objects": args.objects, "batch": args.batch, "connections": args.connections, "page": args.page,
             "post_seconds": post_time.as_secs_f64(), "post_objects_per_second": post_rate,
             "get_seconds": get_time.as_secs_f64(), "get_pages": pages, "get_objects_per_second": get_rate,
-            "machine": machine(),
+            "tlp": tlp, "audit_entries": audit_entries, "machine": machine(),
         }),
         || {
             let mut s_out = format!(
-                "TAXII on {} ({}):\n  POST {} objects in batches of {} over {} connections: {:.2} s, {:.0} objects/s\n  GET  {} pages of {}: {:.2} s, {:.0} objects/s",
+                "TAXII on {} ({}), {tlp} indicators:\n  POST {} objects in batches of {} over {} connections: {:.2} s, {:.0} objects/s\n  GET  {} pages of {}: {:.2} s, {:.0} objects/s\n  audit log: {audit_entries} entries",
                 s.name, machine(), args.objects, args.batch, args.connections, post_time.as_secs_f64(), post_rate, pages, args.page, get_time.as_secs_f64(), get_rate
             );
             if args.scratch.markdown {
                 s_out.push_str(&format!(
-                    "\n| TAXII POST ingest | {} | {} indicators, {} per POST, {} connections | {:.0} objects/s ({:.2} s) |\n| TAXII GET paging | {} | {} indicators, limit={} | {:.0} objects/s ({:.2} s) |",
-                    s.name, args.objects, args.batch, args.connections, post_rate, post_time.as_secs_f64(), s.name, args.objects, args.page, get_rate, get_time.as_secs_f64()
+                    "\n| TAXII POST ingest | {} | {} {tlp} indicators, {} per POST, {} connections | {:.0} objects/s ({:.2} s) |\n| TAXII GET paging | {} | {} {tlp} indicators, limit={}{} | {:.0} objects/s ({:.2} s) |",
+                    s.name, args.objects, args.batch, args.connections, post_rate, post_time.as_secs_f64(), s.name, args.objects, args.page, if args.amber { ", every page audited" } else { "" }, get_rate, get_time.as_secs_f64()
                 ));
             }
             s_out
