@@ -221,6 +221,8 @@ struct Submission {
     /// Applied to every object, overriding the organisation's defaults; each object's own
     /// TLP/PAP markings and Renkei handling marking still refine it.
     handling: Option<Handling>,
+    /// Parsed with the objects' own validation later; here only required to be present.
+    objects: Option<serde::de::IgnoredAny>,
 }
 
 /// `POST /records` with `{"handling": {…}, "objects": [STIX objects]}`: stores the valid
@@ -260,6 +262,13 @@ async fn create(
     })?;
     let head: Submission = serde_json::from_slice(&bytes)
         .map_err(|e| invalid("invalid_submission", "Invalid submission", e.to_string()))?;
+    if head.objects.is_none() {
+        return Err(invalid(
+            "invalid_submission",
+            "Invalid submission",
+            "`objects` is missing: send {\"handling\": {…}, \"objects\": [STIX objects]}.",
+        ));
+    }
     if let Some(h) = &head.handling
         && h.classification > me.clearance
     {

@@ -130,6 +130,8 @@ async fn bad_submissions_are_4xx_and_change_nothing(app: TestApp) {
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (br#"{"objects":{}}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        (br#"{"handling":null}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        (br#"[1,2]"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         let r = app
             .send(
