@@ -352,7 +352,82 @@ async fn the_documented_marking_example_does_what_the_docs_say(app: TestApp) {
     );
 }
 
+/// Junk sent to every REST route, anonymously and as members of every standing and role, is a
+/// 4xx with an error code: never a 500, never a crash (`send` fails the test on any 5xx).
+async fn junk_to_every_route_is_a_4xx(app: TestApp) {
+    let member = app.member("alice").await;
+    let sec = app
+        .org(
+            "事務局",
+            OrgKind::Secretariat,
+            Tier::None,
+            None,
+            OrgStatus::Active,
+        )
+        .await;
+    let admin = app.user(sec, "sec-admin", Role::Admin, 3, false).await;
+    let reader = app.user(member.org, "reader", Role::Reader, 0, true).await;
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let bodies: Vec<Vec<u8>> = vec![
+        Vec::new(),
+        b"{".to_vec(),
+        b"null".to_vec(),
+        b"[]".to_vec(),
+        b"\"\"".to_vec(),
+        vec![0xff, 0xfe, 0x00],
+        deep.into_bytes(),
+        br#"{"tlp":"TLP:RED","audience":["user:not-a-uuid"],"classification":9}"#.to_vec(),
+        br#"{"name":"x","kind":"spaceship","to":"nowhere","login":"","role":"god","clearance":-1}"#
+            .to_vec(),
+        format!(
+            r#"{{"name":"{}","statement":"{}"}}"#,
+            "名".repeat(100_000),
+            "x".repeat(1_000_000)
+        )
+        .into_bytes(),
+    ];
+    let ids = [
+        "00000000-0000-4000-8000-000000000000".to_owned(),
+        member.org.to_string(),
+        member.id.to_string(),
+        "not-a-uuid".to_owned(),
+        "indicator--00000000-0000-4000-8000-000000000000".to_owned(),
+    ];
+    let mut asked = 0;
+    for (method, path) in renkei_server::api::paths() {
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+        for id in &ids {
+            let concrete = format!("{API}{}", path.replace("{id}", id));
+            for auth in [None, Some(&member), Some(&admin), Some(&reader)] {
+                for body in &bodies {
+                    for ct in ["application/json", "text/plain"] {
+                        let r = app
+                            .send(
+                                m.clone(),
+                                &concrete,
+                                auth,
+                                &[("content-type", ct)],
+                                body.clone(),
+                            )
+                            .await;
+                        if !r.status.is_success() {
+                            assert!(
+                                r.json()["error_code"].is_string(),
+                                "{method} {concrete}: {}",
+                                r.text()
+                            );
+                        }
+                        asked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(asked > 1000, "{asked}");
+}
+
 on_both_stores!(
+    junk_to_every_route_is_a_4xx,
     the_documented_marking_example_does_what_the_docs_say,
     explicit_handling_then_the_provider_loosens_it,
     bad_submissions_are_4xx_and_change_nothing,
