@@ -233,10 +233,7 @@ async fn taxii(args: TaxiiArgs, out: Output) -> anyhow::Result<ExitCode> {
         "bench taxii on {}: generating {} indicators…",
         s.name, args.objects
     );
-    let objects = marked_indicators(
-        args.objects,
-        if args.amber { TLP_AMBER } else { TLP_GREEN },
-    );
+    let objects = marked_indicators(args.objects, if args.amber { TLP_AMBER } else { TLP_GREEN });
     let bodies: Vec<Bytes> = objects
         .chunks(args.batch)
         .map(|c| Bytes::from(format!("{{\"objects\":[{}]}}", c.join(","))))
