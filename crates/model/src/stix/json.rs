@@ -163,6 +163,12 @@ mod tests {
 /// byte as it was.
 pub fn set_marking_refs(json: &str, ids: &[&str]) -> Result<String, serde_json::Error> {
     let props: Props = serde_json::from_str(json)?;
+    Ok(splice_marking_refs(json, &props, ids))
+}
+
+/// [`set_marking_refs`] for an object already parsed into `props` (which must borrow from
+/// `json`).
+pub fn splice_marking_refs(json: &str, props: &Props<'_>, ids: &[&str]) -> String {
     let list = format!(
         "[{}]",
         ids.iter()
@@ -209,7 +215,7 @@ pub fn set_marking_refs(json: &str, ids: &[&str]) -> Result<String, serde_json::
             out.push_str(&json[end..]);
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::handling::{Pap, Tlp};
-use crate::stix::json::{Props, set_marking_refs};
+use crate::stix::json::{Props, splice_marking_refs};
 
 /// The OASIS TLP 2.0 marking extension.
 pub const TLP2_EXTENSION_ID: &str = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
@@ -204,7 +204,7 @@ pub fn with_effective_markings(
     if !has_pap {
         refs.push(pap_marking_id(pap));
     }
-    set_marking_refs(json, &refs).map(Cow::Owned)
+    Ok(Cow::Owned(splice_marking_refs(json, &props, &refs)))
 }
 
 #[cfg(test)]
