@@ -13,8 +13,10 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+mod common;
 pub mod membership;
 pub mod openapi;
+pub mod orgs;
 pub mod records;
 pub mod users;
 
@@ -24,6 +26,7 @@ pub fn paths() -> Vec<(&'static str, &'static str)> {
         PATHS,
         openapi::PATHS,
         records::PATHS,
+        orgs::PATHS,
         membership::PATHS,
         users::PATHS,
     ]
@@ -38,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .merge(openapi::routes())
         .merge(records::routes())
+        .merge(orgs::routes())
         .merge(membership::routes())
         .merge(users::routes())
         .fallback(|| async { ApiError::not_found("No such API endpoint") })

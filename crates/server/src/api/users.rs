@@ -23,7 +23,7 @@ use renkei_store::{NewToken, NewUser, TokenRecord, UserUpdate};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::membership::{
+use super::common::{
     hash_password, instant, invalid, json_body, member, nothing_to_change, nullable, org_id,
     refused, user_json,
 };
