@@ -8,6 +8,7 @@ pub mod markings;
 mod object;
 pub mod pattern;
 pub mod renkei_handling;
+pub mod renkei_types;
 pub mod rules;
 pub mod sco_id;
 mod timestamp;

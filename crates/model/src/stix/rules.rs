@@ -38,7 +38,7 @@ impl ObjectClass {
 
 /// The type a property's value must have.
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+pub(super) enum Kind {
     Str,
     Strs,
     Time,
@@ -92,11 +92,11 @@ const RESERVED_PROPERTIES: &[&str] = &[
 /// Largest integer STIX allows (§2.10: representable as a signed 54-bit value).
 const MAX_INT: i64 = (1 << 53) - 1;
 
-struct Rule {
-    ty: &'static str,
-    class: ObjectClass,
-    required: &'static [&'static str],
-    props: &'static [(&'static str, Kind)],
+pub(super) struct Rule {
+    pub(super) ty: &'static str,
+    pub(super) class: ObjectClass,
+    pub(super) required: &'static [&'static str],
+    pub(super) props: &'static [(&'static str, Kind)],
 }
 
 /// Properties common to SDOs and SROs (STIX 2.1 §3.2).
@@ -699,7 +699,10 @@ static RULES: &[Rule] = &[
 ];
 
 fn rule(ty: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.ty == ty)
+    RULES
+        .iter()
+        .chain(super::renkei_types::RULES)
+        .find(|r| r.ty == ty)
 }
 
 /// The class of a type name.
@@ -798,6 +801,9 @@ fn specific(ty: &str, props: &Props) -> Check<()> {
     };
     let has = |n: &str| props.get(n).is_some();
     match ty {
+        ty if ty.starts_with(super::renkei_types::PREFIX) => {
+            super::renkei_types::specific(ty, props, &ordered)?
+        }
         "indicator" => {
             ordered("valid_from", "valid_until", true)?;
             let pattern_type = props
