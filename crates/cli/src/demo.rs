@@ -8,6 +8,7 @@ use renkei_model::handling::{
 };
 use renkei_model::ids::SubmissionId;
 use renkei_model::stix::StixObject;
+use renkei_model::stix::renkei_types::{FORUM_POST, FRAUD_ACCOUNT, RECORD_TYPES_EXTENSION_ID};
 use renkei_server::{Clock, SystemClock};
 use renkei_store::{NewRecord, NewSubmission, Provenance, Store};
 use serde::Serialize;
@@ -65,6 +66,13 @@ fn sdo(ty: &str, key: &str, extra: Value) -> Value {
     if let (Some(map), Value::Object(extra)) = (o.as_object_mut(), extra) {
         map.extend(extra);
     }
+    o
+}
+
+/// A Renkei record type (docs/record-types.md), declared by its extension.
+fn renkei_record(ty: &str, key: &str, extra: Value) -> Value {
+    let mut o = sdo(ty, key, extra);
+    o["extensions"] = json!({ RECORD_TYPES_EXTENSION_ID: { "extension_type": "new-sdo" } });
     o
 }
 
@@ -400,12 +408,62 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
             ),
         ));
     }
+    // A fraud account the police share with the banks, so they can freeze it (口座凍結).
+    police.push((
+        renkei_record(
+            FRAUD_ACCOUNT,
+            "mule-1",
+            json!({
+                "account_type": "bank",
+                "institution_name": "さくら銀行",
+                "institution_code": "0009",
+                "branch_name": "渋谷支店",
+                "branch_code": "123",
+                "account_kind": "ordinary",
+                "account_number": "7654321",
+                "holder_name": "ヤマダ タロウ",
+                "fraud_types": ["money-mule"],
+                "category": "individual",
+                "object_marking_refs": [tlp_amber],
+            }),
+        ),
+        handling(
+            Tlp::Amber,
+            vec![
+                AudienceEntry::Sector(Sector::new("finance")?),
+                AudienceEntry::LawEnforcement,
+            ],
+            &[Use::Investigation, Use::Evidence],
+        ),
+    ));
     batches.push(("npa", police));
 
-    // University: research results for members.
+    // University: research results and a forum post it watches, for members.
     batches.push((
         "todai",
-        vec![(
+        vec![
+            (
+                renkei_record(
+                    FORUM_POST,
+                    "jp-logs",
+                    json!({
+                        "site": "example-forum",
+                        "thread_title": "JP bank logs fresh",
+                        "posted": "2026-11-06T03:12:00Z",
+                        "author_name": "kuroneko99",
+                        "content": "Selling 2,000 Japanese online-banking logins. ネットバンキング ID とパスワード。",
+                        "language": "en",
+                        "category": "individual",
+                        "object_marking_refs": [tlp_green],
+                    }),
+                ),
+                handling(
+                    Tlp::Green,
+                    vec![AudienceEntry::Members],
+                    &[Use::Investigation, Use::Research],
+                ),
+            ),
+            (
             sdo(
                 "attack-pattern",
                 "smishing",
@@ -420,7 +478,8 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
                 vec![AudienceEntry::Members],
                 &[Use::Research, Use::Publication],
             ),
-        )],
+        ),
+        ],
     ));
 
     // Secretariat: public alerts (TLP:CLEAR, consented to publication).
