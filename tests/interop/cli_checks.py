@@ -29,6 +29,8 @@ def main():
     ap.add_argument("--renkei", required=True)
     ap.add_argument("--login", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--url", required=True, help="the running server, to read imported records back")
+    ap.add_argument("--password", required=True)
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
 
@@ -89,7 +91,50 @@ def main():
     p = run(args.renkei, "admin", "org", "add", "--name", "x", "--kind", "spaceship", expect=2)
     if "spaceship" not in p.stderr:
         fail("a bad kind names the value")
-    print("cli: import, tokens and listings behave")
+    misp_import(args)
+    print("cli: import (STIX and MISP), tokens and listings behave")
+
+
+def misp_import(args):
+    """A MISP event made by the real pymisp, imported with `renkei import --format misp`: its
+    tags become the records' handling, read back over REST."""
+    from pymisp import MISPEvent
+
+    event = MISPEvent()
+    event.info = "フィッシング（宅配業者を装う SMS）"
+    event.add_tag("tlp:amber")
+    event.add_tag("PAP:GREEN")
+    url = event.add_attribute("url", "https://sagawa-delivery.example.jp/track?id=1", to_ids=True, comment="SMS のリンク先")
+    ip = event.add_attribute("ip-dst", "203.0.113.77", to_ids=True)
+    red = event.add_attribute("domain", "c2.example.net", to_ids=True)
+    red.add_tag("tlp:red")
+    path = os.path.join(args.work, "misp-event.json")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(event.to_json())
+    report = json.loads(run(args.renkei, "import", "--format", "misp", path, "--login", args.login, "--json").stdout)[0]
+    if report["added"] != 4 or report["refused"] != 0:  # a report and three indicators
+        fail(f"MISP import report: {report}")
+    import requests
+
+    def record(stix_id):
+        r = requests.get(f"{args.url}/api/v1/records/{stix_id}", auth=(args.login, args.password), timeout=10)
+        if r.status_code != 200:
+            fail(f"{stix_id}: {r.status_code} {r.text}")
+        return r.json()
+
+    for attr, tlp in [(url, "TLP:AMBER"), (ip, "TLP:AMBER"), (red, "TLP:RED")]:
+        rec = record(f"indicator--{attr.uuid}")
+        if rec["handling"]["tlp"] != tlp or rec["handling"]["pap"] != "PAP:GREEN":
+            fail(f"{attr.value}: handling {rec['handling']}, expected {tlp} and PAP:GREEN")
+    pattern = record(f"indicator--{url.uuid}")["object"]["pattern"]
+    if pattern != "[url:value = 'https://sagawa-delivery.example.jp/track?id=1']":
+        fail(f"pattern {pattern}")
+    broken = os.path.join(args.work, "broken-misp.json")
+    with open(broken, "w") as f:
+        f.write('{"Event": {"info": "no uuid", "Attribute": []}}')
+    p = run(args.renkei, "import", "--format", "misp", broken, "--login", args.login, expect=1)
+    if "misp_not_an_event" not in p.stderr or "uuid" not in p.stderr:
+        fail(f"a broken MISP event names what is missing: {p.stderr}")
 
 
 if __name__ == "__main__":

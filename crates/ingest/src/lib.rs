@@ -15,6 +15,7 @@
 mod context;
 pub mod handling;
 mod import;
+pub mod misp;
 mod prepare;
 mod submit;
 

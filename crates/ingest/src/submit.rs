@@ -71,12 +71,15 @@ pub enum SubmitError {
 }
 
 /// What a submission's bytes hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Container {
     /// A TAXII 2.1 envelope (`{"objects": […]}`).
     Envelope,
     /// A STIX 2.1 bundle.
     Bundle,
+    /// Another format (MISP, CSV, text) already converted to STIX: these bytes are an
+    /// envelope of the converted objects, while the arrival keeps the original bytes.
+    Converted(Bytes),
 }
 
 /// Validates and stores one submission, keeping the valid objects: parse, derive each
@@ -95,10 +98,15 @@ pub async fn submit(
     if base.is_some() {
         ctx.org_default = base;
     }
-    let bytes = arrival.bytes.clone();
+    let bytes = match &container {
+        Container::Converted(converted) => converted.clone(),
+        _ => arrival.bytes.clone(),
+    };
     let (prepared, ctx) = tokio::task::spawn_blocking(move || {
         let objects = match container {
-            Container::Envelope => Envelope::parse(&bytes, max_objects)?.objects,
+            Container::Envelope | Container::Converted(_) => {
+                Envelope::parse(&bytes, max_objects)?.objects
+            }
             Container::Bundle => Bundle::parse(&bytes, max_objects)?.objects,
         };
         learn_markings(&objects, &mut ctx);

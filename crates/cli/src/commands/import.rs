@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use renkei_ingest::{
-    Arrival, Container, Fate, ImportProgress, MAX_OBJECTS, SubmitError, import_bundle, submit,
+    Arrival, Container, Fate, ImportProgress, MAX_OBJECTS, SubmitError, import_bundle, misp, submit,
 };
 use renkei_model::audit::AuditEvent;
 use renkei_model::ids::SubmissionId;
@@ -27,9 +27,13 @@ use crate::{audit_key, stores};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// STIX 2.1 bundle files (JSON).
+    /// STIX 2.1 bundle files (JSON); with `--format misp`, MISP event files; a folder is a
+    /// MISP feed (`manifest.json` and event files).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// What the files hold.
+    #[arg(long, value_enum, default_value_t = Format::Stix)]
+    pub format: Format,
     /// The user submitting: records become their organisation's.
     #[arg(long)]
     pub login: String,
@@ -39,6 +43,15 @@ pub struct ImportArgs {
 }
 
 const MEDIA_TYPE: &str = "application/stix+json;version=2.1";
+
+/// The formats `renkei import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// STIX 2.1 bundles.
+    Stix,
+    /// MISP events as MISP and pymisp write them (`{"Event": …}`), or MISP feed folders.
+    Misp,
+}
 
 #[derive(Debug, Default, Serialize)]
 pub struct ImportReport {
@@ -52,6 +65,9 @@ pub struct ImportReport {
     pub seconds: f64,
     pub objects_per_second: f64,
     pub errors: Vec<String>,
+    /// What a conversion (MISP) left out or changed, each naming where.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 pub async fn run(config: Config, args: ImportArgs, out: Output) -> anyhow::Result<ExitCode> {
@@ -76,7 +92,11 @@ pub async fn run(config: Config, args: ImportArgs, out: Output) -> anyhow::Resul
     let mut reports = Vec::new();
     let mut failed = false;
     for file in &args.files {
-        let report = import_file(store.clone(), &identity, file, args.partial, !out.json).await?;
+        let report = if args.format == Format::Misp || file.is_dir() {
+            import_misp(store.as_ref(), &identity, file).await?
+        } else {
+            import_file(store.clone(), &identity, file, args.partial, !out.json).await?
+        };
         failed |= !report.stored || (report.refused > 0 && !args.partial);
         if report.stored {
             auditor
@@ -125,6 +145,12 @@ fn print_report(r: &ImportReport) {
             "{}: {} objects — {} added, {} already present, {} refused — in {:.2} s ({:.0} objects/s)",
             r.file, r.objects, r.added, r.duplicates, r.refused, r.seconds, r.objects_per_second
         );
+    }
+    for w in r.warnings.iter().take(20) {
+        eprintln!("  warning: {w}");
+    }
+    if r.warnings.len() > 20 {
+        eprintln!("  … and {} more warnings", r.warnings.len() - 20);
     }
     for e in r.errors.iter().take(20) {
         eprintln!("  {e}");
@@ -202,6 +228,99 @@ pub async fn import_file(
         report.seconds = started.elapsed().as_secs_f64();
         return Ok(report);
     }
+    count_fates(&mut report, fates);
+    report.seconds = started.elapsed().as_secs_f64();
+    report.objects_per_second = report.objects as f64 / report.seconds.max(1e-9);
+    Ok(report)
+}
+
+/// A MISP event file or feed folder: converted to STIX (docs/misp.md), then stored as one
+/// submission that keeps the original bytes (for a feed: its files as one JSON object, by
+/// file name). Objects the conversion could not make are warnings; the rest is stored.
+async fn import_misp(
+    store: &dyn Store,
+    submitter: &Identity,
+    path: &Path,
+) -> anyhow::Result<ImportReport> {
+    let started = Instant::now();
+    let owned = path.to_owned();
+    let received_at = SystemClock.now_micros();
+    let received = renkei_model::stix::Timestamp::from_unix_micros(received_at);
+    let (original, media_type, conversion) = tokio::task::spawn_blocking(move || {
+        if owned.is_dir() {
+            let conversion = misp::convert_feed(&owned, received)?;
+            Ok::<_, anyhow::Error>((
+                feed_archive(&owned)?,
+                "application/vnd.misp.feed+json",
+                conversion,
+            ))
+        } else {
+            let bytes =
+                std::fs::read(&owned).with_context(|| format!("reading {}", owned.display()))?;
+            let conversion = misp::convert_event(&bytes, received)
+                .map_err(|e| anyhow::anyhow!("not a MISP event ({}): {e}", e.code()))?;
+            Ok((bytes, "application/vnd.misp.event+json", conversion))
+        }
+    })
+    .await
+    .context("the MISP conversion stopped")??;
+    let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))?;
+    let arrival = Arrival {
+        id: SubmissionId::from_uuid(OsEntropy.uuid_v4()),
+        channel: "import",
+        media_type,
+        bytes: original.into(),
+        received_at,
+    };
+    let fates = submit(
+        store,
+        submitter,
+        &arrival,
+        Container::Converted(envelope.into()),
+        MAX_OBJECTS,
+        None,
+        Arc::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{} could not be imported: {e}", path.display()))?;
+    let mut report = ImportReport {
+        file: path.display().to_string(),
+        objects: fates.len(),
+        stored: true,
+        warnings: conversion.warnings,
+        ..ImportReport::default()
+    };
+    count_fates(&mut report, fates);
+    report.seconds = started.elapsed().as_secs_f64();
+    report.objects_per_second = report.objects as f64 / report.seconds.max(1e-9);
+    Ok(report)
+}
+
+/// A MISP feed folder's files as one JSON object `{file name: content}`: what is kept as the
+/// submission's original bytes.
+fn feed_archive(dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut files = serde_json::Map::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    names.sort();
+    for path in names {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        files.insert(name, value);
+    }
+    Ok(serde_json::to_vec(&files)?)
+}
+
+fn count_fates(report: &mut ImportReport, fates: Vec<Fate>) {
     for f in fates {
         match f {
             Fate::Stored {
@@ -217,9 +336,6 @@ pub async fn import_file(
             }
         }
     }
-    report.seconds = started.elapsed().as_secs_f64();
-    report.objects_per_second = report.objects as f64 / report.seconds.max(1e-9);
-    Ok(report)
 }
 
 /// `--partial`: validate everything, then store the valid objects.
