@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 mod common;
 pub mod membership;
+pub mod misp;
 pub mod openapi;
 pub mod orgs;
 pub mod records;
@@ -28,6 +29,7 @@ pub fn paths() -> Vec<(&'static str, &'static str)> {
         records::PATHS,
         orgs::PATHS,
         membership::PATHS,
+        misp::PATHS,
         users::PATHS,
     ]
     .concat()
@@ -43,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(records::routes())
         .merge(orgs::routes())
         .merge(membership::routes())
+        .merge(misp::routes())
         .merge(users::routes())
         .fallback(|| async { ApiError::not_found("No such API endpoint") })
 }

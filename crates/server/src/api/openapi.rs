@@ -20,6 +20,7 @@ const PARTS: &[(&str, &str)] = &[
     ("records", include_str!("openapi/records.json")),
     ("membership", include_str!("openapi/membership.json")),
     ("users", include_str!("openapi/users.json")),
+    ("misp", include_str!("openapi/misp.json")),
 ];
 
 pub fn routes() -> Router<AppState> {

@@ -232,34 +232,8 @@ async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (_, me) = member(&state, &headers).await?;
-    if !me.can_write() {
-        return Err(
-            ApiError::forbidden("cannot_write", "You may not submit records")
-                .with_description("A reader role or a read-only token cannot submit."),
-        );
-    }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().map(str::trim) == Some("application/json"));
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Unsupported media type",
-        )
-        .with_description("POST `application/json`."));
-    }
-    let max = state.config.max_content_length;
-    let bytes: Bytes = axum::body::to_bytes(body, max).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "Request too large",
-        )
-        .with_description(format!("At most {max} bytes per request."))
-    })?;
+    let me = writer(&state, &headers).await?;
+    let bytes = json_bytes(&state, &headers, body).await?;
     let head: Submission = serde_json::from_slice(&bytes)
         .map_err(|e| invalid("invalid_submission", "Invalid submission", e.to_string()))?;
     if head.objects.is_none() {
@@ -289,13 +263,75 @@ async fn create(
         bytes,
         received_at: state.clock.now_micros(),
     };
-    let fates = submit(
-        state.store.as_ref(),
+    store_submission(
+        &state,
         &me,
         &arrival,
         Container::Envelope,
-        state.config.max_objects_per_post,
         head.handling,
+        Vec::new(),
+    )
+    .await
+}
+
+/// The caller, who must be a member in good standing allowed to submit.
+pub(super) async fn writer(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
+    let (_, me) = member(state, headers).await?;
+    if !me.can_write() {
+        return Err(
+            ApiError::forbidden("cannot_write", "You may not submit records")
+                .with_description("A reader role or a read-only token cannot submit."),
+        );
+    }
+    Ok(me)
+}
+
+/// A JSON request body within the size limit: 415 for another media type, 413 if too large.
+pub(super) async fn json_bytes(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().map(str::trim) == Some("application/json"));
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+        )
+        .with_description("POST `application/json`."));
+    }
+    let max = state.config.max_content_length;
+    axum::body::to_bytes(body, max).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "Request too large",
+        )
+        .with_description(format!("At most {max} bytes per request."))
+    })
+}
+
+/// Stores a submission, audits it and answers with each object's fate: 201 when every
+/// object was stored, 200 when some were refused. `warnings` come from a conversion.
+pub(super) async fn store_submission(
+    state: &AppState,
+    me: &Identity,
+    arrival: &Arrival,
+    container: Container,
+    handling: Option<Handling>,
+    warnings: Vec<String>,
+) -> Result<Response, ApiError> {
+    let fates = submit(
+        state.store.as_ref(),
+        me,
+        arrival,
+        container,
+        state.config.max_objects_per_post,
+        handling,
         Default::default(),
     )
     .await
@@ -320,10 +356,15 @@ async fn create(
         .count();
     state
         .audit(
-            Some(&me),
+            Some(me),
             action::RECORD_SUBMIT,
             arrival.id.to_string(),
-            json!({ "path": "rest", "objects": fates.len(), "stored": stored }),
+            json!({
+                "path": "rest",
+                "media_type": arrival.media_type,
+                "objects": fates.len(),
+                "stored": stored,
+            }),
         )
         .await?;
     let results: Vec<Value> = fates
@@ -355,16 +396,16 @@ async fn create(
     } else {
         StatusCode::OK
     };
-    Ok((
-        status,
-        Json(json!({
-            "submission": arrival.id,
-            "success_count": fates.len() - failures,
-            "failure_count": failures,
-            "results": results,
-        })),
-    )
-        .into_response())
+    let mut answer = json!({
+        "submission": arrival.id,
+        "success_count": fates.len() - failures,
+        "failure_count": failures,
+        "results": results,
+    });
+    if !warnings.is_empty() {
+        answer["warnings"] = warnings.into();
+    }
+    Ok((status, Json(answer)).into_response())
 }
 
 /// `PATCH /records/{id}/handling` with a whole handling: the provider tightens or loosens its

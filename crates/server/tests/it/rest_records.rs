@@ -481,6 +481,7 @@ async fn documented_record_types_are_stored(app: TestApp) {
 }
 
 on_both_stores!(
+    a_misp_event_over_rest,
     documented_record_types_are_stored,
     junk_to_every_route_is_a_4xx,
     the_documented_marking_example_does_what_the_docs_say,
@@ -489,3 +490,58 @@ on_both_stores!(
     writes_and_sensitive_reads_are_audited,
     openapi_matches_the_routes,
 );
+
+/// A MISP event made by pymisp (the ingest crate's fixture), over REST: converted, stored
+/// with the handling its tags say, warnings for what could not be converted.
+async fn a_misp_event_over_rest(app: TestApp) {
+    let event = include_bytes!("../../../ingest/tests/fixtures/misp/events/phishing.json");
+    let alice = app.member("alice").await;
+    let r = app
+        .send(
+            Method::POST,
+            &format!("{API}/misp/events"),
+            Some(&alice),
+            &[("content-type", "application/json")],
+            event.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    assert!(v["success_count"].as_u64().unwrap_or(0) >= 5, "{v}");
+    assert!(
+        v["warnings"].as_array().is_some_and(|w| w
+            .iter()
+            .any(|w| w.as_str().unwrap_or("").contains("Attribute[8]"))),
+        "{v}"
+    );
+    let indicator = v["results"]
+        .as_array()
+        .and_then(|rs| {
+            rs.iter()
+                .filter_map(|r| r["id"].as_str())
+                .find(|id| id.starts_with("indicator--"))
+        })
+        .expect("an indicator")
+        .to_owned();
+    let rec = app
+        .get(&format!("{API}/records/{indicator}"), Some(&alice))
+        .await
+        .json();
+    assert_eq!(rec["handling"]["tlp"], "TLP:AMBER", "{rec}");
+    assert_eq!(rec["handling"]["pap"], "PAP:GREEN", "{rec}");
+    // Not MISP: 422 naming what is missing, nothing stored.
+    let before = app.record_count().await;
+    let r = app
+        .send(
+            Method::POST,
+            &format!("{API}/misp/events"),
+            Some(&alice),
+            &[("content-type", "application/json")],
+            br#"{"Event": {"info": "no uuid", "Attribute": []}}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error_code"], "misp_not_an_event");
+    assert_eq!(app.record_count().await, before);
+}
+
