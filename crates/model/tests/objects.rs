@@ -264,8 +264,8 @@ fn marking_definitions() {
 #[test]
 fn custom_objects_are_kept() {
     let post = json!({
-        "type": "x-renkei-forum-post", "spec_version": "2.1",
-        "id": "x-renkei-forum-post--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "type": "x-acme-forum-post", "spec_version": "2.1",
+        "id": "x-acme-forum-post--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
         "site": "example-forum", "content": "口座売ります"
     });

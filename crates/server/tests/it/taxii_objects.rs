@@ -357,7 +357,7 @@ async fn predefined_markings_need_not_be_sent(app: TestApp) {
 async fn custom_objects_and_properties_are_kept(app: TestApp) {
     let alice = app.member("alice").await;
     let post = json!({
-        "type": "x-renkei-forum-post", "spec_version": "2.1", "id": format!("x-renkei-forum-post--{}", Uuid::new_v4()),
+        "type": "x-acme-forum-post", "spec_version": "2.1", "id": format!("x-acme-forum-post--{}", Uuid::new_v4()),
         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
         "site": "underground.example", "content": "口座売ります <script>alert(1)</script>", "x_language": "ja",
         "object_marking_refs": [TLP_GREEN, PAP_GREEN]
