@@ -544,4 +544,3 @@ async fn a_misp_event_over_rest(app: TestApp) {
     assert_eq!(r.json()["error_code"], "misp_not_an_event");
     assert_eq!(app.record_count().await, before);
 }
-
