@@ -92,7 +92,25 @@ def main():
     if "spaceship" not in p.stderr:
         fail("a bad kind names the value")
     misp_import(args)
-    print("cli: import (STIX and MISP), tokens and listings behave")
+    text_import(args)
+    print("cli: import (STIX, MISP, text), tokens and listings behave")
+
+
+def text_import(args):
+    """Free Japanese text with a defanged URL and a bank account: a note, an indicator and a
+    fraud account; invalid UTF-8 is refused naming the offset."""
+    path = os.path.join(args.work, "sms.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("不審な SMS：hxxps://sagawa-delivery[.]top/track\n送金先　三菱ＵＦＪ銀行　渋谷支店　普通　１２３４５６７\n")
+    report = json.loads(run(args.renkei, "import", "--format", "text", path, "--login", args.login, "--json").stdout)[0]
+    if report["added"] != 3 or report["refused"] != 0:
+        fail(f"text import report: {report}")
+    bad = os.path.join(args.work, "bad.txt")
+    with open(bad, "wb") as f:
+        f.write(b"ok \xff\xfe")
+    p = run(args.renkei, "import", "--format", "text", bad, "--login", args.login, expect=1)
+    if "offset 3" not in p.stderr:
+        fail(f"invalid UTF-8 names the offset: {p.stderr}")
 
 
 def misp_import(args):

@@ -18,6 +18,7 @@ mod import;
 pub mod misp;
 mod prepare;
 mod submit;
+pub mod text;
 
 pub use context::{context_for, look_up_markings};
 pub use handling::Context;

@@ -12,7 +12,8 @@ use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use renkei_ingest::{
-    Arrival, Container, Fate, ImportProgress, MAX_OBJECTS, SubmitError, import_bundle, misp, submit,
+    Arrival, Container, Fate, ImportProgress, MAX_OBJECTS, SubmitError, import_bundle, misp,
+    submit, text,
 };
 use renkei_model::audit::AuditEvent;
 use renkei_model::ids::SubmissionId;
@@ -51,6 +52,8 @@ pub enum Format {
     Stix,
     /// MISP events as MISP and pymisp write them (`{"Event": …}`), or MISP feed folders.
     Misp,
+    /// Free text (UTF-8): the indicators in it (docs/observables.md).
+    Text,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -94,6 +97,8 @@ pub async fn run(config: Config, args: ImportArgs, out: Output) -> anyhow::Resul
     for file in &args.files {
         let report = if args.format == Format::Misp || file.is_dir() {
             import_misp(store.as_ref(), &identity, file).await?
+        } else if args.format == Format::Text {
+            import_text(store.as_ref(), &identity, file).await?
         } else {
             import_file(store.clone(), &identity, file, args.partial, !out.json).await?
         };
@@ -270,6 +275,62 @@ async fn import_misp(
         channel: "import",
         media_type,
         bytes: original.into(),
+        received_at,
+    };
+    let fates = submit(
+        store,
+        submitter,
+        &arrival,
+        Container::Converted(envelope.into()),
+        MAX_OBJECTS,
+        None,
+        Arc::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{} could not be imported: {e}", path.display()))?;
+    let mut report = ImportReport {
+        file: path.display().to_string(),
+        objects: fates.len(),
+        stored: true,
+        warnings: conversion.warnings,
+        ..ImportReport::default()
+    };
+    count_fates(&mut report, fates);
+    report.seconds = started.elapsed().as_secs_f64();
+    report.objects_per_second = report.objects as f64 / report.seconds.max(1e-9);
+    Ok(report)
+}
+
+/// A text file: its indicators (docs/observables.md) stored as records, the text as a note.
+/// Invalid UTF-8 is refused naming the byte offset.
+async fn import_text(
+    store: &dyn Store,
+    submitter: &Identity,
+    path: &Path,
+) -> anyhow::Result<ImportReport> {
+    let started = Instant::now();
+    let bytes = tokio::fs::read(path)
+        .await
+        .with_context(|| format!("reading {}", path.display()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.valid_up_to()
+        )
+    })?;
+    let received_at = SystemClock.now_micros();
+    let conversion = text::convert_text(
+        text,
+        renkei_model::stix::Timestamp::from_unix_micros(received_at),
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e} ({})", path.display(), e.code()))?;
+    let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))?;
+    let arrival = Arrival {
+        id: SubmissionId::from_uuid(OsEntropy.uuid_v4()),
+        channel: "import",
+        media_type: "text/plain; charset=utf-8",
+        bytes: bytes.into(),
         received_at,
     };
     let fates = submit(

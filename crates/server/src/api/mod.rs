@@ -19,6 +19,7 @@ pub mod misp;
 pub mod openapi;
 pub mod orgs;
 pub mod records;
+pub mod text;
 pub mod users;
 
 /// Every route of the REST API as (method, path in OpenAPI form), for the OpenAPI test.
@@ -30,6 +31,7 @@ pub fn paths() -> Vec<(&'static str, &'static str)> {
         orgs::PATHS,
         membership::PATHS,
         misp::PATHS,
+        text::PATHS,
         users::PATHS,
     ]
     .concat()
@@ -46,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(orgs::routes())
         .merge(membership::routes())
         .merge(misp::routes())
+        .merge(text::routes())
         .merge(users::routes())
         .fallback(|| async { ApiError::not_found("No such API endpoint") })
 }

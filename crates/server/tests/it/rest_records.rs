@@ -480,7 +480,78 @@ async fn documented_record_types_are_stored(app: TestApp) {
     assert!(error.contains("account_number"), "{error}");
 }
 
+/// Free text in Japanese with defanged indicators: each becomes a record with the given
+/// handling, the text a note; noise is left out with warnings; no indicator is a 422.
+async fn free_text_over_rest(app: TestApp) {
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    let text = "【注意喚起】宅配業者を装う SMS の誘導先 hxxps://sagawa-delivery[.]top/track と C2 45.76.18.201。社内の 10.0.0.5 は無関係。";
+    let r = post_records_to(
+        &app,
+        &alice,
+        "text",
+        json!({ "text": text, "handling": handling("TLP:AMBER", &["members"], 0) }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["success_count"], 3, "a note and two indicators: {v}");
+    assert!(
+        v["warnings"].as_array().is_some_and(|w| w
+            .iter()
+            .any(|w| w.as_str().unwrap_or("").contains("10.0.0.5"))),
+        "{v}"
+    );
+    // Bob, a member, finds the URL indicator, marked TLP:AMBER.
+    let page = app
+        .get(&format!("{API}/records?type=indicator"), Some(&bob))
+        .await
+        .json();
+    let patterns: Vec<&str> = page["records"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .filter_map(|r| r["object"]["pattern"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        patterns.contains(&"[url:value = 'https://sagawa-delivery.top/track']"),
+        "{patterns:?}"
+    );
+    assert!(
+        page["records"]
+            .as_array()
+            .is_some_and(|rs| rs.iter().all(|r| r["handling"]["tlp"] == "TLP:AMBER"))
+    );
+    let before = app.record_count().await;
+    let r = post_records_to(
+        &app,
+        &alice,
+        "text",
+        json!({ "text": "今日は良い天気です。" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error_code"], "no_indicators");
+    let r = post_records_to(&app, &alice, "text", json!({ "txt": "x" })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.record_count().await, before);
+}
+
+async fn post_records_to(app: &TestApp, user: &User, path: &str, body: Value) -> Reply {
+    app.send(
+        Method::POST,
+        &format!("{API}/{path}"),
+        Some(user),
+        &[("content-type", "application/json")],
+        serde_json::to_vec(&body).expect("json"),
+    )
+    .await
+}
+
 on_both_stores!(
+    free_text_over_rest,
     a_misp_event_over_rest,
     documented_record_types_are_stored,
     junk_to_every_route_is_a_4xx,

@@ -1,0 +1,96 @@
+//! Free text over REST (`docs/observables.md`): `POST /text` with `{"text": "…", "handling":
+//! {…}?}`. The indicators in the text (Japanese or English, defanged or not) become STIX
+//! records with the given handling (else the organisation's defaults), the text itself a note
+//! that refers to them; the original bytes are kept and values on the exclusion lists are left
+//! out with a warning.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::post;
+use renkei_ingest::text::{TextError, convert_text};
+use renkei_ingest::{Arrival, Container};
+use renkei_model::handling::Handling;
+use renkei_model::ids::SubmissionId;
+use renkei_model::stix::Timestamp;
+use serde::Deserialize;
+
+use super::records::{json_bytes, store_submission, writer};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const PATHS: &[(&str, &str)] = &[("post", "/text")];
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/text", post(submit_text))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextSubmission {
+    text: String,
+    handling: Option<Handling>,
+}
+
+fn unprocessable(code: &'static str, title: &str, description: String) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, title).with_description(description)
+}
+
+async fn submit_text(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let me = writer(&state, &headers).await?;
+    let bytes = json_bytes(&state, &headers, body).await?;
+    let submission: TextSubmission = serde_json::from_slice(&bytes).map_err(|e| {
+        unprocessable(
+            "invalid_submission",
+            "Invalid submission",
+            format!("{e}: send {{\"text\": \"…\", \"handling\": {{…}}}}"),
+        )
+    })?;
+    if let Some(h) = &submission.handling
+        && h.classification > me.clearance
+    {
+        return Err(unprocessable(
+            "classification_above_clearance",
+            "Classification above your clearance",
+            format!("You may classify up to {}.", me.clearance.level()),
+        ));
+    }
+    let received_at = state.clock.now_micros();
+    let text = submission.text;
+    let conversion = tokio::task::spawn_blocking(move || {
+        convert_text(&text, Timestamp::from_unix_micros(received_at))
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|e| match e {
+        TextError::Extract(_) => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.code(), "Text too large")
+                .with_description(e.to_string())
+        }
+        TextError::Nothing => unprocessable(e.code(), "No indicators to store", e.to_string()),
+    })?;
+    let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))
+        .map_err(|_| ApiError::internal())?;
+    let arrival = Arrival {
+        id: SubmissionId::from_uuid(state.entropy.uuid_v4()),
+        channel: "rest",
+        media_type: "application/json",
+        bytes,
+        received_at,
+    };
+    store_submission(
+        &state,
+        &me,
+        &arrival,
+        Container::Converted(envelope.into()),
+        submission.handling,
+        conversion.warnings,
+    )
+    .await
+}
