@@ -93,7 +93,28 @@ def main():
         fail("a bad kind names the value")
     misp_import(args)
     text_import(args)
-    print("cli: import (STIX, MISP, text), tokens and listings behave")
+    csv_import(args)
+    print("cli: import (STIX, MISP, text, CSV), tokens and listings behave")
+
+
+def csv_import(args):
+    """A blocklist CSV with a type column: stored; one bad row refuses the file naming its line."""
+    good = os.path.join(args.work, "blocklist.csv")
+    with open(good, "w", encoding="utf-8") as f:
+        f.write("type,ioc,note\nip-dst,45.76.18.202,C2\nhostname,evil-c3[.]xyz,phishing\nip,10.1.2.3,internal\n")
+    report = json.loads(run(args.renkei, "import", "--format", "csv", good, "--csv-value", "ioc", "--csv-type", "type",
+                            "--csv-comment", "note", "--login", args.login, "--json").stdout)[0]
+    if report["added"] != 2 or not any("line 4" in w for w in report.get("warnings", [])):
+        fail(f"CSV import report: {report}")
+    bad = os.path.join(args.work, "bad.csv")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write("type,ioc\nip,45.76.18.203\nip,999.1.1.1\n")
+    before = json.loads(run(args.renkei, "migrate", "--json").stdout)["records"]
+    p = run(args.renkei, "import", "--format", "csv", bad, "--csv-value", "ioc", "--csv-type", "type", "--login", args.login, expect=1)
+    if "line 3" not in p.stderr or "nothing stored" not in p.stderr:
+        fail(f"a bad CSV row is named: {p.stderr}")
+    if json.loads(run(args.renkei, "migrate", "--json").stdout)["records"] != before:
+        fail("a refused CSV stored records")
 
 
 def text_import(args):

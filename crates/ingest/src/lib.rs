@@ -13,6 +13,7 @@
 //! store writes (`renkei import`).
 
 mod context;
+pub mod csv;
 pub mod handling;
 mod import;
 pub mod misp;

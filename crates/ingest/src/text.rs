@@ -16,7 +16,7 @@
 
 use renkei_model::stix::Timestamp;
 use renkei_model::stix::renkei_types::{FRAUD_ACCOUNT, RECORD_TYPES_EXTENSION_ID};
-use renkei_observables::{ExtractError, Extracted, ObservableType, extract};
+use renkei_observables::{ExtractError, Observable, ObservableType, extract};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -61,7 +61,7 @@ pub fn convert_text(text: &str, received: Timestamp) -> Result<Conversion, TextE
             ));
             continue;
         }
-        match object_for(&found, &now) {
+        match object_for(&found.observable, &now) {
             Ok(o) => objects.push(o),
             Err(why) => warnings.push(format!("{at}: `{}` left out: {why}", found.display())),
         }
@@ -87,17 +87,19 @@ pub fn convert_text(text: &str, received: Timestamp) -> Result<Conversion, TextE
     Ok(Conversion { objects, warnings })
 }
 
-fn id(ty: &str, found: &Extracted) -> String {
+fn id(ty: &str, found: &Observable) -> String {
     let name = format!("{}\n{}", found.kind(), found.value());
     format!("{ty}--{}", Uuid::new_v5(&TEXT_NAMESPACE, name.as_bytes()))
 }
 
 /// A STIX string literal: quotes and backslashes escaped.
-fn literal(value: &str) -> String {
+pub(crate) fn literal(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-fn object_for(found: &Extracted, now: &str) -> Result<Value, String> {
+/// The STIX object for one observable (see the module's table), dated `now`; why not, if
+/// it has none.
+pub(crate) fn object_for(found: &Observable, now: &str) -> Result<Value, String> {
     let pattern = |path: &str| format!("[{path} = {}]", literal(found.value()));
     let (pattern, name) = match found.kind() {
         ObservableType::Ipv4 => (pattern("ipv4-addr:value"), "IPv4 address"),
@@ -152,7 +154,7 @@ fn object_for(found: &Extracted, now: &str) -> Result<Value, String> {
 }
 
 fn fraud_account<const N: usize>(
-    found: &Extracted,
+    found: &Observable,
     now: &str,
     fields: [(&str, Value); N],
 ) -> Value {
@@ -176,7 +178,7 @@ fn fraud_account<const N: usize>(
 
 /// `bank/branch/kind/number` (names or codes) as a fraud account; ゆうちょ 記号・番号 accounts
 /// do not fit the 7-digit account field and are left to the note.
-fn bank_account(found: &Extracted, now: &str) -> Result<Value, String> {
+fn bank_account(found: &Observable, now: &str) -> Result<Value, String> {
     let parts: Vec<&str> = found.value().split('/').collect();
     let [bank, branch, kind, number] = parts[..] else {
         return Err("ゆうちょ 記号・番号 accounts are kept in the note only".into());

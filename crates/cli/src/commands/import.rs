@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use renkei_ingest::{
-    Arrival, Container, Fate, ImportProgress, MAX_OBJECTS, SubmitError, import_bundle, misp,
+    Arrival, Container, Fate, ImportProgress, MAX_OBJECTS, SubmitError, csv, import_bundle, misp,
     submit, text,
 };
 use renkei_model::audit::AuditEvent;
@@ -35,6 +35,19 @@ pub struct ImportArgs {
     /// What the files hold.
     #[arg(long, value_enum, default_value_t = Format::Stix)]
     pub format: Format,
+    /// CSV: the header of the column holding the values.
+    #[arg(long, value_name = "COLUMN")]
+    pub csv_value: Option<String>,
+    /// CSV: the header of the column holding each row's type (`ipv4`, `domain`, `url`,
+    /// `sha256`, `ip-dst`, `hostname`…).
+    #[arg(long, value_name = "COLUMN", conflicts_with = "csv_kind")]
+    pub csv_type: Option<String>,
+    /// CSV: one type for every row.
+    #[arg(long, value_name = "TYPE")]
+    pub csv_kind: Option<String>,
+    /// CSV: the header of a column holding comments.
+    #[arg(long, value_name = "COLUMN")]
+    pub csv_comment: Option<String>,
     /// The user submitting: records become their organisation's.
     #[arg(long)]
     pub login: String,
@@ -54,6 +67,8 @@ pub enum Format {
     Misp,
     /// Free text (UTF-8): the indicators in it (docs/observables.md).
     Text,
+    /// CSV with a header row, mapped with `--csv-value` and `--csv-type` or `--csv-kind`.
+    Csv,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -99,6 +114,8 @@ pub async fn run(config: Config, args: ImportArgs, out: Output) -> anyhow::Resul
             import_misp(store.as_ref(), &identity, file).await?
         } else if args.format == Format::Text {
             import_text(store.as_ref(), &identity, file).await?
+        } else if args.format == Format::Csv {
+            import_csv(store.as_ref(), &identity, file, &csv_mapping(&args)?).await?
         } else {
             import_file(store.clone(), &identity, file, args.partial, !out.json).await?
         };
@@ -275,6 +292,77 @@ async fn import_misp(
         channel: "import",
         media_type,
         bytes: original.into(),
+        received_at,
+    };
+    let fates = submit(
+        store,
+        submitter,
+        &arrival,
+        Container::Converted(envelope.into()),
+        MAX_OBJECTS,
+        None,
+        Arc::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{} could not be imported: {e}", path.display()))?;
+    let mut report = ImportReport {
+        file: path.display().to_string(),
+        objects: fates.len(),
+        stored: true,
+        warnings: conversion.warnings,
+        ..ImportReport::default()
+    };
+    count_fates(&mut report, fates);
+    report.seconds = started.elapsed().as_secs_f64();
+    report.objects_per_second = report.objects as f64 / report.seconds.max(1e-9);
+    Ok(report)
+}
+
+/// The CSV column mapping the arguments give.
+fn csv_mapping(args: &ImportArgs) -> anyhow::Result<csv::CsvMapping> {
+    let value = args
+        .csv_value
+        .clone()
+        .context("--format csv needs --csv-value COLUMN (the header of the values' column)")?;
+    let kind = match (&args.csv_type, &args.csv_kind) {
+        (Some(column), None) => csv::KindSource::Column(column.clone()),
+        (None, Some(kind)) => csv::KindSource::Fixed(
+            csv::parse_kind(kind, "")
+                .with_context(|| format!("--csv-kind: unknown type `{kind}`"))?,
+        ),
+        _ => bail!("--format csv needs --csv-type COLUMN or --csv-kind TYPE"),
+    };
+    Ok(csv::CsvMapping {
+        value,
+        kind,
+        comment: args.csv_comment.clone(),
+    })
+}
+
+/// A CSV file, all or nothing: one bad row refuses the file, naming the line.
+async fn import_csv(
+    store: &dyn Store,
+    submitter: &Identity,
+    path: &Path,
+    mapping: &csv::CsvMapping,
+) -> anyhow::Result<ImportReport> {
+    let started = Instant::now();
+    let bytes = tokio::fs::read(path)
+        .await
+        .with_context(|| format!("reading {}", path.display()))?;
+    let received_at = SystemClock.now_micros();
+    let conversion = csv::convert_csv(
+        &bytes,
+        mapping,
+        renkei_model::stix::Timestamp::from_unix_micros(received_at),
+    )
+    .map_err(|e| anyhow::anyhow!("{} ({}): {e}", path.display(), e.code()))?;
+    let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))?;
+    let arrival = Arrival {
+        id: SubmissionId::from_uuid(OsEntropy.uuid_v4()),
+        channel: "import",
+        media_type: "text/csv",
+        bytes: bytes.into(),
         received_at,
     };
     let fates = submit(
