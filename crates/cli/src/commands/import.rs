@@ -286,36 +286,19 @@ async fn import_misp(
     })
     .await
     .context("the MISP conversion stopped")??;
-    let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))?;
-    let arrival = Arrival {
-        id: SubmissionId::from_uuid(OsEntropy.uuid_v4()),
-        channel: "import",
-        media_type,
-        bytes: original.into(),
-        received_at,
-    };
-    let fates = submit(
+    store_converted(
         store,
         submitter,
-        &arrival,
-        Container::Converted(envelope.into()),
-        MAX_OBJECTS,
-        None,
-        Arc::default(),
+        path,
+        Original {
+            bytes: original,
+            media_type,
+            received_at,
+        },
+        conversion,
+        started,
     )
     .await
-    .map_err(|e| anyhow::anyhow!("{} could not be imported: {e}", path.display()))?;
-    let mut report = ImportReport {
-        file: path.display().to_string(),
-        objects: fates.len(),
-        stored: true,
-        warnings: conversion.warnings,
-        ..ImportReport::default()
-    };
-    count_fates(&mut report, fates);
-    report.seconds = started.elapsed().as_secs_f64();
-    report.objects_per_second = report.objects as f64 / report.seconds.max(1e-9);
-    Ok(report)
 }
 
 /// The CSV column mapping the arguments give.
@@ -357,36 +340,19 @@ async fn import_csv(
         renkei_model::stix::Timestamp::from_unix_micros(received_at),
     )
     .map_err(|e| anyhow::anyhow!("{} ({}): {e}", path.display(), e.code()))?;
-    let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))?;
-    let arrival = Arrival {
-        id: SubmissionId::from_uuid(OsEntropy.uuid_v4()),
-        channel: "import",
-        media_type: "text/csv",
-        bytes: bytes.into(),
-        received_at,
-    };
-    let fates = submit(
+    store_converted(
         store,
         submitter,
-        &arrival,
-        Container::Converted(envelope.into()),
-        MAX_OBJECTS,
-        None,
-        Arc::default(),
+        path,
+        Original {
+            bytes,
+            media_type: "text/csv",
+            received_at,
+        },
+        conversion,
+        started,
     )
     .await
-    .map_err(|e| anyhow::anyhow!("{} could not be imported: {e}", path.display()))?;
-    let mut report = ImportReport {
-        file: path.display().to_string(),
-        objects: fates.len(),
-        stored: true,
-        warnings: conversion.warnings,
-        ..ImportReport::default()
-    };
-    count_fates(&mut report, fates);
-    report.seconds = started.elapsed().as_secs_f64();
-    report.objects_per_second = report.objects as f64 / report.seconds.max(1e-9);
-    Ok(report)
 }
 
 /// A text file: its indicators (docs/observables.md) stored as records, the text as a note.
@@ -413,36 +379,19 @@ async fn import_text(
         renkei_model::stix::Timestamp::from_unix_micros(received_at),
     )
     .map_err(|e| anyhow::anyhow!("{}: {e} ({})", path.display(), e.code()))?;
-    let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))?;
-    let arrival = Arrival {
-        id: SubmissionId::from_uuid(OsEntropy.uuid_v4()),
-        channel: "import",
-        media_type: "text/plain; charset=utf-8",
-        bytes: bytes.into(),
-        received_at,
-    };
-    let fates = submit(
+    store_converted(
         store,
         submitter,
-        &arrival,
-        Container::Converted(envelope.into()),
-        MAX_OBJECTS,
-        None,
-        Arc::default(),
+        path,
+        Original {
+            bytes,
+            media_type: "text/plain; charset=utf-8",
+            received_at,
+        },
+        conversion,
+        started,
     )
     .await
-    .map_err(|e| anyhow::anyhow!("{} could not be imported: {e}", path.display()))?;
-    let mut report = ImportReport {
-        file: path.display().to_string(),
-        objects: fates.len(),
-        stored: true,
-        warnings: conversion.warnings,
-        ..ImportReport::default()
-    };
-    count_fates(&mut report, fates);
-    report.seconds = started.elapsed().as_secs_f64();
-    report.objects_per_second = report.objects as f64 / report.seconds.max(1e-9);
-    Ok(report)
 }
 
 /// A MISP feed folder's files as one JSON object `{file name: content}`: what is kept as the
@@ -467,6 +416,55 @@ fn feed_archive(dir: &Path) -> anyhow::Result<Vec<u8>> {
         files.insert(name, value);
     }
     Ok(serde_json::to_vec(&files)?)
+}
+
+/// What arrived, kept as the submission's original bytes.
+struct Original {
+    bytes: Vec<u8>,
+    media_type: &'static str,
+    received_at: i64,
+}
+
+/// Stores what a conversion (MISP, text, CSV) made of a file as one submission that keeps the
+/// original bytes, and reports it with the conversion's warnings.
+async fn store_converted(
+    store: &dyn Store,
+    submitter: &Identity,
+    path: &Path,
+    original: Original,
+    conversion: misp::Conversion,
+    started: Instant,
+) -> anyhow::Result<ImportReport> {
+    let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))?;
+    let arrival = Arrival {
+        id: SubmissionId::from_uuid(OsEntropy.uuid_v4()),
+        channel: "import",
+        media_type: original.media_type,
+        bytes: original.bytes.into(),
+        received_at: original.received_at,
+    };
+    let fates = submit(
+        store,
+        submitter,
+        &arrival,
+        Container::Converted(envelope.into()),
+        MAX_OBJECTS,
+        None,
+        Arc::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{} could not be imported: {e}", path.display()))?;
+    let mut report = ImportReport {
+        file: path.display().to_string(),
+        objects: fates.len(),
+        stored: true,
+        warnings: conversion.warnings,
+        ..ImportReport::default()
+    };
+    count_fates(&mut report, fates);
+    report.seconds = started.elapsed().as_secs_f64();
+    report.objects_per_second = report.objects as f64 / report.seconds.max(1e-9);
+    Ok(report)
 }
 
 fn count_fates(report: &mut ImportReport, fates: Vec<Fate>) {
