@@ -166,6 +166,26 @@ impl FastHasher {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+/// The table of networks of prefix length `len`, made if needed; tables stay ordered from the
+/// longest prefix to the shortest, so the most specific entry is found first.
+fn table_for<K>(
+    tables: &mut Vec<(u8, FastMap<K, Category>)>,
+    len: u8,
+) -> &mut FastMap<K, Category> {
+    let slot = match tables.iter().position(|(l, _)| *l == len) {
+        Some(i) => i,
+        None => {
+            tables.push((len, FastMap::default()));
+            tables.sort_by_key(|(l, _)| std::cmp::Reverse(*l));
+            tables
+                .iter()
+                .position(|(l, _)| *l == len)
+                .unwrap_or_default()
+        }
+    };
+    &mut tables[slot].1
+}
+
 #[derive(Clone, Copy, Debug)]
 struct DomainEntry {
     category: Category,
@@ -310,34 +330,10 @@ impl Exclusions {
     fn add_network(&mut self, net: IpNet, category: Category) {
         match net {
             IpNet::V4(n) => {
-                let len = n.prefix_len();
-                let slot = match self.v4.iter().position(|(l, _)| *l == len) {
-                    Some(i) => i,
-                    None => {
-                        self.v4.push((len, FastMap::default()));
-                        self.v4.sort_by_key(|(l, _)| std::cmp::Reverse(*l));
-                        self.v4
-                            .iter()
-                            .position(|(l, _)| *l == len)
-                            .unwrap_or_default()
-                    }
-                };
-                self.v4[slot].1.insert(u32::from(n.network()), category);
+                table_for(&mut self.v4, n.prefix_len()).insert(u32::from(n.network()), category);
             }
             IpNet::V6(n) => {
-                let len = n.prefix_len();
-                let slot = match self.v6.iter().position(|(l, _)| *l == len) {
-                    Some(i) => i,
-                    None => {
-                        self.v6.push((len, FastMap::default()));
-                        self.v6.sort_by_key(|(l, _)| std::cmp::Reverse(*l));
-                        self.v6
-                            .iter()
-                            .position(|(l, _)| *l == len)
-                            .unwrap_or_default()
-                    }
-                };
-                self.v6[slot].1.insert(u128::from(n.network()), category);
+                table_for(&mut self.v6, n.prefix_len()).insert(u128::from(n.network()), category);
             }
         }
     }
