@@ -22,8 +22,8 @@ use renkei_store::{HandlingChange, RecordQuery, RecordRow, VersionFilter};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::common::{self, invalid};
 use crate::audit::action;
-use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -46,14 +46,24 @@ pub fn routes() -> Router<AppState> {
 
 /// A member in good standing, or 401/403.
 async fn member(state: &AppState, headers: &HeaderMap) -> Result<(Principal, Identity), ApiError> {
-    match auth::principal(state, headers).await? {
-        Principal::Anonymous => Err(ApiError::unauthorized()),
-        Principal::User(me) => Ok((Principal::User(me.clone()), me)),
-    }
+    let me = common::member(state, headers).await?;
+    Ok((Principal::User(me.clone()), me))
 }
 
-fn invalid(code: &'static str, title: &str, description: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, title).with_description(description)
+/// A handling the caller gives may not classify above the caller's own clearance.
+pub(super) fn within_clearance(me: &Identity, handling: Option<&Handling>) -> Result<(), ApiError> {
+    match handling {
+        Some(h) if h.classification > me.clearance => Err(invalid(
+            "classification_above_clearance",
+            "Classification above your clearance",
+            format!(
+                "You may classify up to {}, not {}.",
+                me.clearance.level(),
+                h.classification.level()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The record as the caller may see it: the object rewritten for its attribution, its
@@ -243,19 +253,7 @@ async fn create(
             "`objects` is missing: send {\"handling\": {…}, \"objects\": [STIX objects]}.",
         ));
     }
-    if let Some(h) = &head.handling
-        && h.classification > me.clearance
-    {
-        return Err(invalid(
-            "classification_above_clearance",
-            "Classification above your clearance",
-            format!(
-                "You may classify up to {}, not {}.",
-                me.clearance.level(),
-                h.classification.level()
-            ),
-        ));
-    }
+    within_clearance(&me, head.handling.as_ref())?;
     let arrival = Arrival {
         id: SubmissionId::from_uuid(state.entropy.uuid_v4()),
         channel: "rest",
@@ -441,13 +439,7 @@ async fn change_handling(
     }
     let handling: Handling = serde_json::from_slice(&body)
         .map_err(|e| invalid("invalid_handling", "Invalid handling", e.to_string()))?;
-    if handling.classification > me.clearance {
-        return Err(invalid(
-            "classification_above_clearance",
-            "Classification above your clearance",
-            format!("You may classify up to {}.", me.clearance.level()),
-        ));
-    }
+    within_clearance(&me, Some(&handling))?;
     let changed = state
         .store
         .change_handling(&HandlingChange {

@@ -17,7 +17,8 @@ use renkei_model::ids::SubmissionId;
 use renkei_model::stix::Timestamp;
 use serde::Deserialize;
 
-use super::records::{json_bytes, store_submission, writer};
+use super::common::invalid;
+use super::records::{json_bytes, store_submission, within_clearance, writer};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -34,10 +35,6 @@ struct TextSubmission {
     handling: Option<Handling>,
 }
 
-fn unprocessable(code: &'static str, title: &str, description: String) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, title).with_description(description)
-}
-
 async fn submit_text(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -46,21 +43,13 @@ async fn submit_text(
     let me = writer(&state, &headers).await?;
     let bytes = json_bytes(&state, &headers, body).await?;
     let submission: TextSubmission = serde_json::from_slice(&bytes).map_err(|e| {
-        unprocessable(
+        invalid(
             "invalid_submission",
             "Invalid submission",
             format!("{e}: send {{\"text\": \"…\", \"handling\": {{…}}}}"),
         )
     })?;
-    if let Some(h) = &submission.handling
-        && h.classification > me.clearance
-    {
-        return Err(unprocessable(
-            "classification_above_clearance",
-            "Classification above your clearance",
-            format!("You may classify up to {}.", me.clearance.level()),
-        ));
-    }
+    within_clearance(&me, submission.handling.as_ref())?;
     let received_at = state.clock.now_micros();
     let text = submission.text;
     let conversion = tokio::task::spawn_blocking(move || {
@@ -73,7 +62,7 @@ async fn submit_text(
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.code(), "Text too large")
                 .with_description(e.to_string())
         }
-        TextError::Nothing => unprocessable(e.code(), "No indicators to store", e.to_string()),
+        TextError::Nothing => invalid(e.code(), "No indicators to store", e.to_string()),
     })?;
     let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))
         .map_err(|_| ApiError::internal())?;
