@@ -527,7 +527,9 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
         for (object, h) in batch {
             let o = StixObject::parse(&object.to_string())
                 .map_err(|e| anyhow::anyhow!("demo object {}: {e}", object["id"]))?;
-            records.push(NewRecord::new(o, h));
+            let mut record = NewRecord::new(o, h);
+            record.terms = renkei_ingest::index::terms_of_value(&object);
+            records.push(record);
         }
         let provenance = Provenance {
             submission: submission_id,

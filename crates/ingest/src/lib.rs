@@ -16,6 +16,7 @@ mod context;
 pub mod csv;
 pub mod handling;
 mod import;
+pub mod index;
 pub mod misp;
 mod prepare;
 mod submit;

@@ -194,7 +194,9 @@ fn prepare_one(raw: &RawValue, position: usize, ctx: &Context) -> Result<Slot, F
 }
 
 fn ready(object: StixObject, handling: Handling, body: Option<String>) -> Slot {
+    let terms = crate::index::terms_of(object.json());
     let mut record = NewRecord::new(object, handling);
+    record.terms = terms;
     if let Some(body) = body {
         record.set_body(body);
     }

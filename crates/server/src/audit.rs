@@ -26,6 +26,7 @@ pub mod action {
     pub const USER_UPDATE: &str = "user.update";
     pub const TOKEN_CREATE: &str = "token.create";
     pub const TOKEN_REVOKE: &str = "token.revoke";
+    pub const HINT_CLOSE: &str = "hint.close";
 }
 
 impl AppState {

@@ -17,10 +17,11 @@ use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::sql::{Placeholders, SqlParam};
 use renkei_store::{
-    Backend, DeleteOutcome, Deleter, HandlingChange, IngestOutcome, Membership, NdaAcceptance,
-    NewApplication, NewOrg, NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser,
-    OrgUpdate, Provenance, RecordQuery, RecordRow, StatusChange, Store, StoreError, StoreResult,
-    StoreStats, StoredSubmission, StreamItem, TokenRecord, UserUpdate, VersionFilter,
+    Backend, DeleteOutcome, Deleter, HandlingChange, HintNotice, IngestOutcome, Membership,
+    NdaAcceptance, NewApplication, NewHintNotice, NewOrg, NewRecommendation, NewRecord,
+    NewSubmission, NewToken, NewUser, OrgUpdate, Provenance, RecordQuery, RecordRow, SearchQuery,
+    SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult, StoreStats,
+    StoredSubmission, StreamItem, TokenRecord, UserUpdate, ValueMatches, VersionFilter,
 };
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
@@ -28,6 +29,7 @@ use tokio_postgres::types::ToSql;
 mod accounts;
 mod audit;
 mod handling;
+mod index;
 mod membership;
 mod records;
 
@@ -35,6 +37,7 @@ const STYLE: Placeholders = Placeholders::DollarNumbered;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_membership_audit.sql")),
+    (3, include_str!("../migrations/0003_index.sql")),
 ];
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x5245_4e4b_0001;
@@ -460,6 +463,45 @@ impl Store for PostgresStore {
 
     async fn visible_ids(&self, scope: &ReadScope, ids: &[String]) -> StoreResult<Vec<String>> {
         records::visible_ids(&self.client().await?, scope, ids).await
+    }
+
+    async fn lookup(&self, keys: &[i64], limit: usize) -> StoreResult<Vec<ValueMatches>> {
+        index::lookup(&self.client().await?, keys, limit).await
+    }
+
+    async fn sightings_of(&self, stix_ids: &[String]) -> StoreResult<Vec<SightingRow>> {
+        index::sightings_of(&self.client().await?, stix_ids).await
+    }
+
+    async fn search(&self, scope: &ReadScope, query: &SearchQuery) -> StoreResult<Vec<RecordRow>> {
+        index::search(&self.client().await?, scope, query).await
+    }
+
+    async fn shared_values(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Vec<SharedValue>> {
+        index::shared_values(&self.client().await?, before, limit).await
+    }
+
+    async fn note_hints(&self, notices: &[NewHintNotice]) -> StoreResult<()> {
+        if notices.is_empty() {
+            return Ok(());
+        }
+        index::note_hints(&self.client().await?, notices).await
+    }
+
+    async fn hint_notices(
+        &self,
+        include_closed: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<HintNotice>> {
+        index::hint_notices(&self.client().await?, include_closed, limit).await
+    }
+
+    async fn close_hint_notice(&self, id: i64, at: i64) -> StoreResult<bool> {
+        index::close_hint_notice(&self.client().await?, id, at).await
     }
 
     async fn delete_record(

@@ -99,7 +99,7 @@ pub(crate) async fn ingest_tx(
     let sink = tx
         .copy_in(
             "COPY records (stix_id, id_key, stix_type, class, version, date_added, provider_org, provider_kind, provider_sector, \
-             submission_id, tlp, audience_mask, classification, uses, attribution, pap, body_sha256, body, latest, twin) FROM STDIN BINARY",
+             submission_id, tlp, audience_mask, classification, uses, attribution, pap, body_sha256, body, latest, twin, category) FROM STDIN BINARY",
         )
         .await
         .map_err(db_err)?;
@@ -126,6 +126,7 @@ pub(crate) async fn ingest_tx(
             Type::TEXT,
             Type::INT2,
             Type::INT2,
+            Type::TEXT,
         ],
     );
     futures::pin_mut!(writer);
@@ -157,6 +158,7 @@ pub(crate) async fn ingest_tx(
                 &r.body,
                 &i16::from(p.latest),
                 &i16::from(p.twin),
+                &r.terms.category,
             ])
             .await
             .map_err(db_err)?;
@@ -181,6 +183,7 @@ pub(crate) async fn ingest_tx(
         .await
         .map_err(db_err)?;
     }
+    crate::index::add(tx, &provider, &plan.inserts, now).await?;
     Ok(plan.outcomes)
 }
 

@@ -15,16 +15,18 @@ use renkei_model::handling::Handling;
 use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::{
-    Backend, DeleteOutcome, Deleter, HandlingChange, IngestOutcome, Membership, NdaAcceptance,
-    NewApplication, NewOrg, NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser,
-    OrgUpdate, Provenance, RecordQuery, RecordRow, StatusChange, Store, StoreError, StoreResult,
-    StoreStats, StoredSubmission, StreamItem, TokenRecord, UserUpdate, VersionFilter,
+    Backend, DeleteOutcome, Deleter, HandlingChange, HintNotice, IngestOutcome, Membership,
+    NdaAcceptance, NewApplication, NewHintNotice, NewOrg, NewRecommendation, NewRecord,
+    NewSubmission, NewToken, NewUser, OrgUpdate, Provenance, RecordQuery, RecordRow, SearchQuery,
+    SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult, StoreStats,
+    StoredSubmission, StreamItem, TokenRecord, UserUpdate, ValueMatches, VersionFilter,
 };
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 mod accounts;
 mod audit;
 mod handling;
+mod index;
 mod membership;
 mod migrate;
 mod pool;
@@ -447,6 +449,54 @@ impl Store for SqliteStore {
             Ok(out)
         })
         .await
+    }
+
+    async fn lookup(&self, keys: &[i64], limit: usize) -> StoreResult<Vec<ValueMatches>> {
+        let keys = keys.to_vec();
+        self.read(move |c| index::lookup(c, &keys, limit)).await
+    }
+
+    async fn sightings_of(&self, stix_ids: &[String]) -> StoreResult<Vec<SightingRow>> {
+        let ids = stix_ids.to_vec();
+        self.read(move |c| index::sightings_of(c, &ids)).await
+    }
+
+    async fn search(&self, scope: &ReadScope, query: &SearchQuery) -> StoreResult<Vec<RecordRow>> {
+        let scope = scope.clone();
+        let query = query.clone();
+        self.read(move |c| index::search(c, &scope, &query)).await
+    }
+
+    async fn shared_values(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Vec<SharedValue>> {
+        self.read(move |c| index::shared_values(c, before, limit))
+            .await
+    }
+
+    async fn note_hints(&self, notices: &[NewHintNotice]) -> StoreResult<()> {
+        if notices.is_empty() {
+            return Ok(());
+        }
+        let notices = notices.to_vec();
+        self.write_tx(move |tx| index::note_hints(tx, &notices).map_err(db_err))
+            .await
+    }
+
+    async fn hint_notices(
+        &self,
+        include_closed: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<HintNotice>> {
+        self.read(move |c| index::hint_notices(c, include_closed, limit))
+            .await
+    }
+
+    async fn close_hint_notice(&self, id: i64, at: i64) -> StoreResult<bool> {
+        self.write(move |c| index::close_hint_notice(c, id, at).map_err(db_err))
+            .await
     }
 
     async fn save_status(

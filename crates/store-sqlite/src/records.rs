@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_i
 
 const STYLE: Placeholders = Placeholders::QuestionNumbered;
 
-fn to_values(params: Vec<SqlParam>) -> Vec<Value> {
+pub(crate) fn to_values(params: Vec<SqlParam>) -> Vec<Value> {
     params
         .into_iter()
         .map(|p| match p {
@@ -69,7 +69,7 @@ pub(crate) fn submission(
     .optional()
 }
 
-fn conv(e: impl std::fmt::Display) -> rusqlite::Error {
+pub(crate) fn conv(e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.to_string().into())
 }
 
@@ -113,6 +113,7 @@ pub(crate) fn ingest(
             });
         }
     }
+    let known: std::collections::HashSet<i64> = stored.iter().map(|s| id_key(&s.stix_id)).collect();
     let plan = plan::plan(&provider, records, stored, first);
 
     {
@@ -126,8 +127,8 @@ pub(crate) fn ingest(
     let kind = prov.provider_kind.as_str();
     let mut insert = tx.prepare_cached(
         "INSERT INTO records (stix_id, id_key, stix_type, class, version, date_added, provider_org, provider_kind, provider_sector, \
-         submission_id, tlp, audience_mask, classification, uses, attribution, pap, body_sha256, body, latest, twin) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+         submission_id, tlp, audience_mask, classification, uses, attribution, pap, body_sha256, body, latest, twin, category) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     )?;
     for p in &plan.inserts {
         let r = p.record;
@@ -153,6 +154,7 @@ pub(crate) fn ingest(
             r.body,
             p.latest,
             p.twin,
+            r.terms.category,
         ])?;
     }
     let mut audience = tx.prepare_cached(
@@ -163,6 +165,7 @@ pub(crate) fn ingest(
             audience.execute(params![p.date_added, kind, value])?;
         }
     }
+    crate::index::add(tx, &provider, &plan.inserts, known, now)?;
     Ok(plan.outcomes)
 }
 
@@ -173,28 +176,7 @@ pub(crate) fn query(
 ) -> rusqlite::Result<Vec<RecordRow>> {
     let (text, params) = sql::record_query(STYLE, scope, q);
     let mut stmt = conn.prepare_cached(&text)?;
-    let rows = stmt.query_map(params_from_iter(to_values(params)), |r| {
-        let version: String = r.get(2)?;
-        let row = RecordRow {
-            stix_id: r.get(0)?,
-            stix_type: r.get(1)?,
-            version: Timestamp::parse(&version).map_err(conv)?,
-            date_added: r.get(3)?,
-            body: r.get(4)?,
-            provider: r.get::<_, String>(5)?.parse::<OrgId>().map_err(conv)?,
-            provider_sector: r
-                .get::<_, Option<String>>(6)?
-                .map(|s| Sector::new(&s))
-                .transpose()
-                .map_err(conv)?,
-            attribution: codes::attribution_from(r.get(7)?),
-            tlp: codes::tlp_from(r.get(8)?),
-            classification: codes::classification_from(r.get(9)?),
-            handling: None,
-        };
-        let codes = [r.get(10)?, r.get(11)?, r.get(12)?];
-        Ok((row, codes))
-    })?;
+    let rows = stmt.query_map(params_from_iter(to_values(params)), row_from)?;
     let rows: Vec<(RecordRow, [i64; 3])> = rows.collect::<rusqlite::Result<_>>()?;
     if !q.with_handling {
         return Ok(rows.into_iter().map(|(row, _)| row).collect());
@@ -219,6 +201,30 @@ pub(crate) fn query(
             Ok(row)
         })
         .collect()
+}
+
+/// A row of [`sql::record_query`]'s columns, and its handling codes (audience mask, uses, PAP).
+pub(crate) fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RecordRow, [i64; 3])> {
+    let version: String = r.get(2)?;
+    let row = RecordRow {
+        stix_id: r.get(0)?,
+        stix_type: r.get(1)?,
+        version: Timestamp::parse(&version).map_err(conv)?,
+        date_added: r.get(3)?,
+        body: r.get(4)?,
+        provider: r.get::<_, String>(5)?.parse::<OrgId>().map_err(conv)?,
+        provider_sector: r
+            .get::<_, Option<String>>(6)?
+            .map(|s| Sector::new(&s))
+            .transpose()
+            .map_err(conv)?,
+        attribution: codes::attribution_from(r.get(7)?),
+        tlp: codes::tlp_from(r.get(8)?),
+        classification: codes::classification_from(r.get(9)?),
+        handling: None,
+    };
+    let codes = [r.get(10)?, r.get(11)?, r.get(12)?];
+    Ok((row, codes))
 }
 
 pub(crate) fn visible_ids(

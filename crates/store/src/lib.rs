@@ -15,6 +15,7 @@ use renkei_policy::{Identity, ReadScope};
 
 pub mod codec;
 mod error;
+mod index;
 mod membership;
 pub mod plan;
 pub mod sql;
@@ -24,6 +25,7 @@ mod types;
 pub mod conformance;
 
 pub use error::{StoreError, StoreResult};
+pub use index::*;
 pub use membership::*;
 pub use types::*;
 
@@ -148,6 +150,42 @@ pub trait Store: Send + Sync + 'static {
         versions: &VersionFilter,
         now: i64,
     ) -> StoreResult<DeleteOutcome>;
+
+    // --- observable index, correlation, sightings, search (`index.rs`) ---
+
+    /// What is indexed under each of `keys` ([`value_key`]) that exists: counters and up to
+    /// `limit` candidate records per value, newest first, NOT filtered by policy (the caller
+    /// decides each with `renkei_policy::decide`). Keys of values never stored are absent.
+    async fn lookup(&self, keys: &[i64], limit: usize) -> StoreResult<Vec<ValueMatches>>;
+
+    /// The latest versions of the sightings of the given objects, NOT filtered by policy.
+    async fn sightings_of(&self, stix_ids: &[String]) -> StoreResult<Vec<SightingRow>>;
+
+    /// Records visible in `scope` matching `query`, newest first, at most `query.limit + 1`.
+    async fn search(&self, scope: &ReadScope, query: &SearchQuery) -> StoreResult<Vec<RecordRow>>;
+
+    /// Values carried by records of at least two organisations, most recently shared first,
+    /// shared before `before` if given: the secretariat's correlation queue.
+    async fn shared_values(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Vec<SharedValue>>;
+
+    /// Records hints shown to readers; an open notice for the same reader organisation and
+    /// value is updated rather than repeated.
+    async fn note_hints(&self, notices: &[NewHintNotice]) -> StoreResult<()>;
+
+    /// The secretariat's hint notices, newest first; closed ones only if asked.
+    async fn hint_notices(
+        &self,
+        include_closed: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<HintNotice>>;
+
+    /// Closes a hint notice (the secretariat brokered contact or decided not to); false if
+    /// there is no such open notice.
+    async fn close_hint_notice(&self, id: i64, at: i64) -> StoreResult<bool>;
 
     // --- TAXII status resources ---
 

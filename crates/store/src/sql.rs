@@ -257,3 +257,70 @@ pub fn delete_selection(
         b.params,
     )
 }
+
+/// The search query of [`crate::Store::search`]: the columns of [`record_query`] (with the
+/// body), newest first. `text_match` writes the backend's full-text condition for the
+/// query's tokens on alias `r`; it is only called when there are tokens.
+pub fn search_query(
+    style: Placeholders,
+    scope: &ReadScope,
+    q: &crate::SearchQuery,
+    text_match: impl FnOnce(&mut SqlBuilder, &[String]) -> String,
+) -> (String, Vec<SqlParam>) {
+    use renkei_model::handling::Attribution;
+    let mut b = SqlBuilder::new(style);
+    let mut wh = vec!["r.deleted_at IS NULL".to_owned(), "r.latest = 1".to_owned()];
+    wh.push(b.visible(scope, "r"));
+    if !q.tokens.is_empty() {
+        wh.push(text_match(&mut b, &q.tokens));
+    }
+    if !q.types.is_empty() {
+        wh.push(b.in_list("r.stix_type", &q.types));
+    }
+    if !q.tlp.is_empty() {
+        let codes: Vec<String> = q.tlp.iter().map(|t| codes::tlp(*t).to_string()).collect();
+        wh.push(format!("r.tlp IN ({})", codes.join(", ")));
+    }
+    if let Some(c) = &q.category {
+        let p = b.text(c);
+        wh.push(format!("r.category = {p}"));
+    }
+    if let Some(sector) = &q.sector {
+        // Only records whose sector the reader may learn: the provider's attribution allows
+        // it, or the reader is the provider or the secretariat (as `renkei_policy::view_of`).
+        let s = b.text(sector.as_str());
+        let learnable = codes::attribution(Attribution::SectorOnly);
+        let me = match scope {
+            ReadScope::Member(m) if m.secretariat => "1 = 1".to_owned(),
+            ReadScope::Member(m) => {
+                let org = b.text(&m.org.to_string());
+                format!("r.provider_org = {org}")
+            }
+            _ => "1 = 0".to_owned(),
+        };
+        wh.push(format!(
+            "r.provider_sector = {s} AND (r.attribution <= {learnable} OR {me})"
+        ));
+    }
+    if let Some(from) = q.added_from {
+        let p = b.int(from);
+        wh.push(format!("r.date_added >= {p}"));
+    }
+    if let Some(until) = q.added_until {
+        let p = b.int(until);
+        wh.push(format!("r.date_added < {p}"));
+    }
+    if let Some(before) = q.before {
+        let p = b.int(before);
+        wh.push(format!("r.date_added < {p}"));
+    }
+    wh.push(b.first_visible_copy(scope, "r"));
+    let limit = b.int(i64::try_from(q.limit.saturating_add(1)).unwrap_or(i64::MAX));
+    let sql = format!(
+        "SELECT r.stix_id, r.stix_type, r.version, r.date_added, r.body, r.provider_org, r.provider_sector, r.attribution, \
+         r.tlp, r.classification, r.audience_mask, r.uses, r.pap \
+         FROM records r WHERE {} ORDER BY r.date_added DESC LIMIT {limit}",
+        wh.join(" AND ")
+    );
+    (sql, b.params)
+}

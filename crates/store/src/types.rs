@@ -133,6 +133,9 @@ pub struct NewRecord {
     /// tells a resubmitted duplicate from a conflicting version.
     pub body_sha256: [u8; 32],
     pub handling: Handling,
+    /// What the record contributes to the observable and search indexes (empty unless the
+    /// caller computed them: `renkei_ingest::index::terms_of`).
+    pub terms: crate::IndexTerms,
 }
 
 impl NewRecord {
@@ -154,6 +157,7 @@ impl NewRecord {
             body_sha256: Sha256::digest(body.as_bytes()).into(),
             body: object.into_json(),
             handling,
+            terms: crate::IndexTerms::default(),
             stix_id,
         }
     }

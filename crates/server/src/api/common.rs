@@ -65,6 +65,15 @@ pub(crate) async fn json_body<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<T, ApiError> {
+    json_body_limited(headers, body, MAX_BODY).await
+}
+
+/// [`json_body`] with another size limit.
+pub(crate) async fn json_body_limited<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+) -> Result<T, ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -78,13 +87,13 @@ pub(crate) async fn json_body<T: DeserializeOwned>(
         )
         .with_description("Send `Content-Type: application/json`."));
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+    let bytes = axum::body::to_bytes(body, max).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
             "Request too large",
         )
-        .with_description(format!("At most {MAX_BODY} bytes."))
+        .with_description(format!("At most {max} bytes."))
     })?;
     serde_json::from_slice(&bytes).map_err(|e| {
         let description: String = e.to_string().chars().take(300).collect();

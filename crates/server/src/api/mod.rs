@@ -14,11 +14,14 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 mod common;
+pub mod correlation;
+pub mod lookup;
 pub mod membership;
 pub mod misp;
 pub mod openapi;
 pub mod orgs;
 pub mod records;
+pub mod search;
 pub mod text;
 pub mod users;
 
@@ -33,6 +36,9 @@ pub fn paths() -> Vec<(&'static str, &'static str)> {
         misp::PATHS,
         text::PATHS,
         users::PATHS,
+        lookup::PATHS,
+        search::PATHS,
+        correlation::PATHS,
     ]
     .concat()
 }
@@ -50,6 +56,9 @@ pub fn router() -> Router<AppState> {
         .merge(misp::routes())
         .merge(text::routes())
         .merge(users::routes())
+        .merge(lookup::routes())
+        .merge(search::routes())
+        .merge(correlation::routes())
         .fallback(|| async { ApiError::not_found("No such API endpoint") })
 }
 

@@ -21,6 +21,7 @@ const PARTS: &[(&str, &str)] = &[
     ("membership", include_str!("openapi/membership.json")),
     ("users", include_str!("openapi/users.json")),
     ("misp", include_str!("openapi/misp.json")),
+    ("lookup", include_str!("openapi/lookup.json")),
 ];
 
 pub fn routes() -> Router<AppState> {

@@ -261,6 +261,228 @@ fn assert_no_author(bodies: &[String], authors: &[&str], who: &str, endpoint: &s
     }
 }
 
+/// The value every record of the leak test carries.
+const SHARED_VALUE: &str = "shared.leak-test.jp";
+
+/// The value only this record carries.
+fn own_value(id: &str) -> String {
+    format!("u{}.leak-test.jp", id.trim_start_matches("indicator--"))
+}
+
+/// The sectors a hint about `recs` may name to `reader`: those of providers whose
+/// attribution allows at least the sector on the hint path.
+fn hint_sectors(reader: &Principal, providers: &[Provider], recs: &[&Rec]) -> BTreeSet<String> {
+    recs.iter()
+        .filter_map(|r| match decide(reader, &meta(providers, r), Path::Hint) {
+            renkei_policy::Decision::Allow(v) if v.attribution == Attribution::SectorOnly => {
+                providers[r.provider]
+                    .sector
+                    .as_ref()
+                    .map(|s| s.as_str().to_owned())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn ids_of(records: &Value) -> Vec<String> {
+    records
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["id"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// Lookups (bulk, of every record's own value, and of the shared value), their hints and
+/// sightings, and search (all of it, and by sector) as one reader. Returns the number of
+/// answers checked.
+async fn lookups_and_search(
+    app: &TestApp,
+    reader: &Reader,
+    providers: &[Provider],
+    recs: &[Rec],
+    raw: &BTreeSet<String>,
+    authors: &[&str],
+) -> usize {
+    let who = &reader.user.login;
+    let me = reader.principal.identity().expect("user");
+    let invisible: Vec<&str> = recs
+        .iter()
+        .filter(|r| !raw.contains(&r.id))
+        .map(|r| r.id.as_str())
+        .collect();
+    let values: Vec<String> = recs.iter().map(|r| own_value(&r.id)).collect();
+    let r = app
+        .send(
+            Method::POST,
+            &format!("{API}/lookup"),
+            Some(&reader.user),
+            &[("content-type", "application/json")],
+            serde_json::to_vec(&json!({ "values": values, "type": "domain" })).expect("json"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{who}: bulk lookup {}", r.text());
+    let body = r.text();
+    assert_no_author(std::slice::from_ref(&body), authors, who, "bulk lookup");
+    assert_no_author(
+        std::slice::from_ref(&body),
+        &invisible,
+        who,
+        "bulk lookup ids",
+    );
+    let results = r.json()["results"].clone();
+    let mut checked = 0;
+    for (rec, res) in recs.iter().zip(results.as_array().expect("results")) {
+        let o = &res["observables"][0];
+        assert_eq!(o["value"], own_value(&rec.id).as_str());
+        let shown = ids_of(&o["records"]);
+        let visible = raw.contains(&rec.id);
+        assert_eq!(
+            shown,
+            if visible {
+                vec![rec.id.clone()]
+            } else {
+                vec![]
+            },
+            "{who}: lookup of {}",
+            rec.id
+        );
+        let hinted = decide(&reader.principal, &meta(providers, rec), Path::Hint).is_allowed();
+        assert_eq!(
+            o.get("hint").is_some(),
+            hinted,
+            "{who}: hint about {} ({:?})",
+            rec.id,
+            rec.handling
+        );
+        if hinted {
+            assert_eq!(o["hint"]["records"], 1);
+            let sectors: BTreeSet<String> = o["hint"]["sectors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| s.as_str().unwrap_or("").to_owned())
+                .collect();
+            assert_eq!(
+                sectors,
+                hint_sectors(&reader.principal, providers, &[rec]),
+                "{who}"
+            );
+        }
+        assert_eq!(
+            o.get("index").is_some(),
+            me.is_secretariat(),
+            "{who}: index counters"
+        );
+        checked += 1;
+    }
+
+    // The value all records share: at most 100 shown, all visible; one hint for the rest.
+    let r = app
+        .get(
+            &format!("{API}/lookup?value={SHARED_VALUE}"),
+            Some(&reader.user),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{who}: lookup {}", r.text());
+    let body = r.text();
+    assert_no_author(std::slice::from_ref(&body), authors, who, "lookup");
+    assert_no_author(std::slice::from_ref(&body), &invisible, who, "lookup ids");
+    let v = r.json();
+    let o = v["observables"]
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["type"] == "domain"))
+        .expect("read as a domain")
+        .clone();
+    let shown: BTreeSet<String> = ids_of(&o["records"]).into_iter().collect();
+    assert_eq!(shown.len(), raw.len().min(100), "{who}: shared value");
+    assert!(
+        shown.is_subset(raw),
+        "{who}: shared value shows only visible records"
+    );
+    assert_eq!(o["more_records"], raw.len() > 100, "{who}");
+    let hinted: Vec<&Rec> = recs
+        .iter()
+        .filter(|r| decide(&reader.principal, &meta(providers, r), Path::Hint).is_allowed())
+        .collect();
+    if hinted.is_empty() {
+        assert!(
+            o.get("hint").is_none(),
+            "{who}: no hint without hidden records"
+        );
+    } else {
+        assert_eq!(o["hint"]["records"], hinted.len(), "{who}: hint count");
+        let sectors: BTreeSet<String> = o["hint"]["sectors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| s.as_str().unwrap_or("").to_owned())
+            .collect();
+        assert_eq!(
+            sectors,
+            hint_sectors(&reader.principal, providers, &hinted),
+            "{who}"
+        );
+    }
+    checked += 1;
+
+    // Search: every page of "leak test", then by sector.
+    for sector in [None, Some("finance")] {
+        let mut got = BTreeSet::new();
+        let mut before: Option<String> = None;
+        loop {
+            let mut url = format!("{API}/search?q=leak%20test&limit=97");
+            if let Some(s) = sector {
+                url.push_str(&format!("&sector={s}"));
+            }
+            if let Some(b) = &before {
+                url.push_str(&format!("&before={}", urlencode(b)));
+            }
+            let r = app.get(&url, Some(&reader.user)).await;
+            assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.text());
+            assert_no_author(&[r.text()], authors, who, "search");
+            let v = r.json();
+            for id in ids_of(&v["records"]) {
+                assert!(got.insert(id), "{who}: a record twice in search");
+            }
+            checked += 1;
+            match v["next_before"].as_str() {
+                Some(b) => before = Some(b.to_owned()),
+                None => break,
+            }
+        }
+        let want: BTreeSet<String> = match sector {
+            None => raw.clone(),
+            Some(s) => recs
+                .iter()
+                .filter(|r| raw.contains(&r.id))
+                .filter(|r| {
+                    let p = &providers[r.provider];
+                    p.sector.as_ref().map(|x| x.as_str()) == Some(s)
+                        && view_of(&reader.principal, Path::Raw, p.org, r.handling.attribution)
+                            .attribution
+                            != Attribution::Hidden
+                })
+                .map(|r| r.id.clone())
+                .collect(),
+        };
+        assert_eq!(got, want, "{who}: search, sector {sector:?}");
+    }
+
+    // The secretariat's queue is the secretariat's.
+    let r = app
+        .get(&format!("{API}/correlations/hints"), Some(&reader.user))
+        .await;
+    let want = if me.is_secretariat() {
+        StatusCode::OK
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    assert_eq!(r.status, want, "{who}: correlation queue");
+    checked + 1
+}
+
 async fn every_endpoint_as_every_user(app: TestApp) {
     let (readers, providers, by_login) = population(&app).await;
     let telco = readers
@@ -276,6 +498,11 @@ async fn every_endpoint_as_every_user(app: TestApp) {
             let author = format!("identity--{}", Uuid::new_v4());
             let mut object = indicator_with_id(&id, "2026-01-01T00:00:00.000Z", "leak test", &[]);
             object["created_by_ref"] = author.clone().into();
+            object["pattern"] = format!(
+                "[domain-name:value = '{}'] OR [domain-name:value = '{SHARED_VALUE}']",
+                own_value(&id)
+            )
+            .into();
             let body = serde_json::to_vec(&json!({ "handling": handling, "objects": [object] }))
                 .expect("json");
             let r = app
@@ -351,6 +578,9 @@ async fn every_endpoint_as_every_user(app: TestApp) {
                 == Attribution::Named;
             assert_eq!(shows_org, may_name, "{who}: provider shown per attribution");
         }
+
+        // Lookups, hints and search.
+        checked += lookups_and_search(&app, reader, &providers, &recs, &raw, &authors).await;
 
         // One by one: visible records answer 200, the others exactly like a missing record.
         let missing_taxii = error_shape(

@@ -23,7 +23,9 @@ use uuid::Uuid;
 
 use crate::*;
 
+mod index;
 mod trust;
+pub use index::*;
 pub use trust::*;
 
 /// Expands one `#[tokio::test]` per conformance check. `$make` is an async expression that
@@ -57,7 +59,12 @@ macro_rules! conformance_tests {
             provider_changes_handling,
             handling_change_keeps_one_copy_per_reader,
             audit_chain_and_checkpoints,
-            settings_are_set_once
+            settings_are_set_once,
+            observable_index_and_counters,
+            saturated_values_only_count,
+            sightings_are_indexed,
+            search_tokens_filters_and_scope,
+            hint_notices_queue
         );
     };
     (@each $make:expr; $($name:ident),*) => {
@@ -1030,7 +1037,8 @@ async fn random_population(
     for _ in 0..n_records {
         let provider = rng.random_range(0..n_orgs);
         let handling = random_handling(rng, &orgs, &users);
-        let rec = indicator(Uuid::new_v4(), "2026-01-01T00:00:00.000Z", handling.clone());
+        let mut rec = indicator(Uuid::new_v4(), "2026-01-01T00:00:00.000Z", handling.clone());
+        rec.terms.tokens = vec!["詐欺".into(), "common".into()];
         records.push((rec.stix_id.clone(), provider, handling));
         by_provider.entry(provider).or_default().push(rec);
     }
@@ -1094,6 +1102,25 @@ pub async fn policy_filter_equals_decide(store: Arc<dyn Store>) {
                 .into_iter()
                 .map(|r| r.stix_id)
                 .collect();
+            // Search reads through the same filter.
+            let searched: BTreeSet<String> = store
+                .search(
+                    &scope,
+                    &SearchQuery {
+                        tokens: vec!["詐欺".into()],
+                        limit: 1_000_000,
+                        ..SearchQuery::default()
+                    },
+                )
+                .await
+                .expect("search")
+                .into_iter()
+                .map(|r| r.stix_id)
+                .collect();
+            assert_eq!(
+                searched, got,
+                "RENKEI_TEST_SEED={seed}: search {principal:?} {path:?}"
+            );
             for (id, provider, handling) in &pop.records {
                 let org = &pop.orgs[*provider];
                 let meta = RecordMeta {

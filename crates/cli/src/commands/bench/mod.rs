@@ -27,12 +27,18 @@ use crate::commands::admin::{add_org, add_token, add_user};
 use crate::commands::import::import_file;
 use crate::output::Output;
 
+mod index;
+
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// TAXII POST ingest and GET paging over HTTP on 127.0.0.1.
     Taxii(TaxiiArgs),
     /// `renkei import` of one bundle file.
     Import(ImportArgs),
+    /// HTTP lookups against a store holding many observables.
+    Lookup(index::LookupArgs),
+    /// Ingesting one more record that shares a value with very many.
+    Correlate(index::CorrelateArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -79,6 +85,8 @@ pub async fn run(command: BenchCommand, out: Output) -> anyhow::Result<ExitCode>
     match command {
         BenchCommand::Taxii(args) => taxii(args, out).await,
         BenchCommand::Import(args) => import(args, out).await,
+        BenchCommand::Lookup(args) => index::lookup(args, out).await,
+        BenchCommand::Correlate(args) => index::correlate(args, out).await,
     }
 }
 
@@ -146,7 +154,7 @@ fn marked_indicators(n: usize, tlp: &str) -> Vec<String> {
         .map(|i| {
             let u = uuid::Uuid::new_v4();
             format!(
-                r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--{u}","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","name":"C2 server {i}","indicator_types":["malicious-activity"],"pattern":"[ipv4-addr:value = '10.{}.{}.{}']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z","object_marking_refs":["{tlp}"]}}"#,
+                r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--{u}","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","name":"C2 server {i}","indicator_types":["malicious-activity"],"pattern":"[ipv4-addr:value = '45.{}.{}.{}']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z","object_marking_refs":["{tlp}"]}}"#,
                 (i >> 16) & 255,
                 (i >> 8) & 255,
                 i & 255
@@ -192,6 +200,35 @@ fn machine() -> String {
     format!("{cores} cores, {cpu}")
 }
 
+/// A Renkei server on 127.0.0.1 over a scratch store, in this process.
+struct RunningServer {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start(store: Arc<dyn Store>, max_page_size: usize) -> anyhow::Result<RunningServer> {
+    let config = ServerConfig {
+        max_page_size,
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(store, config, Arc::new(SystemClock), Arc::new(OsEntropy)).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(renkei_server::serve(listener, state, async {
+        let _ = stop_rx.await;
+    }));
+    Ok(RunningServer { addr, stop, task })
+}
+
+impl RunningServer {
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
 #[derive(Deserialize)]
 struct PageEnvelope<'a> {
     #[serde(default)]
@@ -207,23 +244,8 @@ async fn taxii(args: TaxiiArgs, out: Output) -> anyhow::Result<ExitCode> {
     }
     let s = scratch(&args.scratch).await?;
     let (token, _) = bench_user(s.store.as_ref()).await?;
-    let config = ServerConfig {
-        max_page_size: args.page.max(10_000),
-        ..ServerConfig::default()
-    };
-    let state = AppState::new(
-        s.store.clone(),
-        config,
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-    )
-    .await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(renkei_server::serve(listener, state, async {
-        let _ = stop_rx.await;
-    }));
+    let server = start(s.store.clone(), args.page.max(10_000)).await?;
+    let addr = server.addr;
     let base = format!("http://{addr}/taxii2/api/collections/a7d0c7d2-3a4b-4c5e-9f10-6b2e8d1c4f01");
     let client: Client<HttpConnector, Full<Bytes>> =
         Client::builder(TokioExecutor::new()).build_http();
@@ -318,8 +340,7 @@ async fn taxii(args: TaxiiArgs, out: Output) -> anyhow::Result<ExitCode> {
     }
     let get_time = started.elapsed();
     let audit_entries = s.store.audit_entries(0, usize::MAX).await?.len();
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    server.stop().await;
     if fetched != args.objects {
         bail!("paged {fetched} of {} objects", args.objects);
     }

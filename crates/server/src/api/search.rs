@@ -1,0 +1,162 @@
+//! Search over records, Japanese and English: `GET /search?q=…` with filters, newest first.
+//! The text is tokenised by `renkei-search` exactly as records were at ingest (words and
+//! CJK bigrams, so 詐欺 and 不正 are found inside longer words), and the store filters with the
+//! caller's `ReadScope` like every record read.
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::{Json, Router};
+use renkei_model::handling::{Sector, Tlp};
+use renkei_model::stix::Timestamp;
+use renkei_policy::{Path, Principal, ReadScope};
+use renkei_store::SearchQuery;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::common;
+use super::records::record_json;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const PATHS: &[(&str, &str)] = &[("get", "/search")];
+
+const DEFAULT_LIMIT: usize = 50;
+/// Longest query text accepted.
+const MAX_QUERY: usize = 1_000;
+/// Categories of Renkei record types.
+const CATEGORIES: [&str; 3] = ["individual", "overall", "technical"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/search", get(search))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    q: Option<String>,
+    /// STIX types, comma-separated.
+    #[serde(rename = "type")]
+    types: Option<String>,
+    sector: Option<String>,
+    /// TLP labels, comma-separated (`clear,green`).
+    tlp: Option<String>,
+    category: Option<String>,
+    /// Added at or after this TAXII timestamp.
+    from: Option<String>,
+    /// Added before this TAXII timestamp.
+    until: Option<String>,
+    /// Paging: the `next_before` of the previous page.
+    before: Option<String>,
+    limit: Option<usize>,
+}
+
+fn bad(what: &str, description: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_parameter", format!("Invalid `{what}`"))
+        .with_description(description)
+}
+
+fn instant(what: &str, t: Option<&str>) -> Result<Option<i64>, ApiError> {
+    t.map(|t| {
+        Timestamp::parse(t)
+            .map(|t| t.unix_micros())
+            .map_err(|e| bad(what, e.to_string()))
+    })
+    .transpose()
+}
+
+fn list(v: Option<&str>) -> Vec<&str> {
+    v.into_iter()
+        .flat_map(|t| t.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// `TLP:AMBER`, or `amber`, in any case.
+fn tlp_label(t: &str) -> Option<Tlp> {
+    let upper = t.to_ascii_uppercase();
+    let full = if upper.starts_with("TLP:") {
+        upper
+    } else {
+        format!("TLP:{upper}")
+    };
+    full.parse().ok()
+}
+
+/// `GET /search`.
+async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let me = common::member(&state, &headers).await?;
+    let principal = Principal::User(me.clone());
+    let Query(p) = params.map_err(|e| {
+        ApiError::bad_request("invalid_parameter", "Invalid query parameter")
+            .with_description(e.body_text())
+    })?;
+    let text = p.q.as_deref().unwrap_or_default();
+    if text.len() > MAX_QUERY {
+        return Err(bad("q", format!("At most {MAX_QUERY} bytes.")));
+    }
+    let tlp = list(p.tlp.as_deref())
+        .into_iter()
+        .map(|t| {
+            tlp_label(t).ok_or_else(|| {
+                bad(
+                    "tlp",
+                    format!("`{t}` is not a TLP label (TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT, TLP:RED; the `TLP:` may be left out)"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let sector = p
+        .sector
+        .as_deref()
+        .map(|s| Sector::new(s).map_err(|e| bad("sector", e.to_string())))
+        .transpose()?;
+    if let Some(c) = &p.category
+        && !CATEGORIES.contains(&c.as_str())
+    {
+        return Err(bad(
+            "category",
+            format!("One of: {}.", CATEGORIES.join(", ")),
+        ));
+    }
+    let limit = match p.limit {
+        Some(0) => return Err(bad("limit", "At least 1.")),
+        Some(n) => n.min(state.config.max_page_size),
+        None => DEFAULT_LIMIT,
+    };
+    let query = SearchQuery {
+        tokens: renkei_search::query_tokens(text),
+        types: list(p.types.as_deref())
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        sector,
+        tlp,
+        category: p.category,
+        added_from: instant("from", p.from.as_deref())?,
+        added_until: instant("until", p.until.as_deref())?,
+        before: instant("before", p.before.as_deref())?,
+        limit,
+    };
+    let scope = ReadScope::of(&principal, Path::Raw);
+    let mut rows = state.store.search(&scope, &query).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    state.audit_reads(&principal, "api/search", &rows).await?;
+    let records: Vec<Value> = rows
+        .iter()
+        .map(|r| record_json(&me, &principal, r))
+        .collect();
+    let mut out = json!({ "records": records, "more": more });
+    if more && let Some(last) = rows.last() {
+        out["next_before"] = Timestamp::from_unix_micros(last.date_added)
+            .to_taxii_micros()
+            .into();
+    }
+    Ok(Json(out))
+}
