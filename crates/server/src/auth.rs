@@ -170,9 +170,9 @@ async fn by_token(
     if !looks_like_token(secret) {
         return Err(ApiError::bad_credentials());
     }
-    let token = state
+    let (token, identity) = state
         .store
-        .token_by_secret_hash(&token_hash(secret))
+        .token_identity(&token_hash(secret))
         .await?
         .ok_or_else(ApiError::bad_credentials)?;
     if token.revoked
@@ -184,11 +184,7 @@ async fn by_token(
             ApiError::bad_credentials().with_description("The token has expired or was revoked.")
         );
     }
-    let mut identity = state
-        .store
-        .identity(token.user)
-        .await?
-        .ok_or_else(ApiError::bad_credentials)?;
+    let mut identity = identity.ok_or_else(ApiError::bad_credentials)?;
     if login.is_some_and(|l| l != identity.login) {
         return Err(ApiError::bad_credentials());
     }

@@ -324,18 +324,33 @@ pub(crate) async fn lookup(
             .or_default()
             .push(indexed_from(r, 1, &audience)?);
     }
+    let ids: Vec<String> = by_key
+        .values()
+        .flatten()
+        .map(|r| r.stix_id.clone())
+        .collect();
+    let mut sightings: HashMap<String, Vec<SightingRow>> = HashMap::new();
+    for s in sightings_of(c, &ids).await? {
+        sightings.entry(s.of.clone()).or_default().push(s);
+    }
     let order: HashMap<i64, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
     let mut out: Vec<ValueMatches> = heads
         .iter()
         .map(|h| {
             let key: i64 = h.get(0);
+            let records = by_key.remove(&key).unwrap_or_default();
+            let sightings = records
+                .iter()
+                .flat_map(|r| sightings.get(&r.stix_id).cloned().unwrap_or_default())
+                .collect();
             ValueMatches {
                 key,
                 kind: h.get(1),
                 value: h.get(2),
                 objects: h.get::<_, i64>(3).max(0) as u64,
                 providers: h.get::<_, i64>(4).max(0) as u64,
-                records: by_key.remove(&key).unwrap_or_default(),
+                records,
+                sightings,
             }
         })
         .collect();

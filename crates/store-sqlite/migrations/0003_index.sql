@@ -47,7 +47,9 @@ CREATE TABLE record_sightings (
 ) WITHOUT ROWID;
 
 -- Search tokens (computed in Rust by renkei-search: words and CJK bigrams) of the latest
--- version of each object, rowid = id_key. Contentless: the tokens are not stored twice.
+-- version of each object. Contentless: the tokens are not stored twice. Document ids are the
+-- `date_added` of the version indexed, so they only grow (FTS5 writes ascending ids in bulk
+-- and flushes on every step back); search_docs maps them to the object.
 CREATE VIRTUAL TABLE record_search USING fts5(
     tokens,
     content = '',
@@ -55,6 +57,15 @@ CREATE VIRTUAL TABLE record_search USING fts5(
     detail = none,
     tokenize = 'unicode61 remove_diacritics 0'
 );
+CREATE TABLE search_docs (
+    doc    INTEGER PRIMARY KEY,
+    id_key INTEGER NOT NULL
+);
+CREATE INDEX search_docs_object ON search_docs(id_key);
+-- Bulk imports: keep up to 64 MB of pending tokens in memory before writing a segment, and
+-- merge segments in larger steps (fewer, bigger writes; queries still see every document).
+INSERT INTO record_search (record_search, rank) VALUES ('hashsize', 67108864);
+INSERT INTO record_search (record_search, rank) VALUES ('automerge', 8);
 
 -- Hints shown to readers about records they may not see: the secretariat brokers contact.
 CREATE TABLE hint_notices (

@@ -197,7 +197,7 @@ pub(crate) fn list_users(conn: &Connection, org: Option<OrgId>) -> rusqlite::Res
 
 pub(crate) fn identity(conn: &Connection, user: UserId) -> rusqlite::Result<Option<Identity>> {
     conn.prepare_cached(&format!(
-        "SELECT {USER_COLUMNS}, o.kind, o.tier, o.sector, o.status FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = ?1"
+        "SELECT {USER_COLUMNS}, o.kind, o.tier, o.sector, o.status FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = +?1"
     ))?
     .query_row([user.to_string()], |r| {
         let u = user_from_row(r)?;

@@ -2,7 +2,7 @@
 //! `renkei_store::index`). Written inside the ingest transaction; read by lookups, search
 //! and the secretariat's queue.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use renkei_model::account::OrgKind;
 use renkei_model::handling::Sector;
@@ -30,48 +30,13 @@ pub(crate) fn add(
     mut known: HashSet<i64>,
     now: i64,
 ) -> rusqlite::Result<()> {
-    let mut upsert = tx.prepare_cached(
-        "INSERT INTO observable_values (value_key, kind, value, objects, providers, first_provider, first_at, last_at) \
-         VALUES (?1, ?2, ?3, 0, 1, ?4, ?5, ?5) \
-         ON CONFLICT (value_key) DO UPDATE SET last_at = excluded.last_at \
-         RETURNING objects, providers, first_provider, kind = ?2 AND value = ?3",
-    )?;
-    let mut pair = tx.prepare_cached(
-        "INSERT OR IGNORE INTO record_observables (value_key, id_key) VALUES (?1, ?2)",
-    )?;
-    let mut count = tx.prepare_cached(
-        "UPDATE observable_values SET objects = objects + 1 WHERE value_key = ?1",
-    )?;
-    let mut search_delete = tx.prepare_cached("DELETE FROM record_search WHERE rowid = ?1")?;
-    let mut search_insert =
-        tx.prepare_cached("INSERT INTO record_search (rowid, tokens) VALUES (?1, ?2)")?;
+    add_observables(tx, provider, inserts, now)?;
     let mut sighting = tx.prepare_cached(
         "INSERT OR REPLACE INTO record_sightings (target_key, sighting_key, target_id, sighting_id, kind, count) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for row in inserts {
         let r = row.record;
-        for o in &r.terms.observables {
-            let (objects, providers, first, same): (i64, i64, String, bool) = upsert
-                .query_row(params![o.key, o.kind, o.value, provider, now], |x| {
-                    Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?))
-                })?;
-            if !same {
-                // A 64-bit key collision: keep the first value's index intact.
-                continue;
-            }
-            if (objects as u64) < INDEX_CAP_PER_VALUE {
-                if pair.execute(params![o.key, r.id_key])? == 1 {
-                    count.execute([o.key])?;
-                }
-            } else {
-                // Saturated: count, never index.
-                count.execute([o.key])?;
-            }
-            if first != provider {
-                add_provider(tx, o.key, &first, provider, providers, now)?;
-            }
-        }
         if let Some(s) = &r.terms.sighting {
             sighting.execute(params![
                 renkei_store::id_key(&s.of),
@@ -82,11 +47,130 @@ pub(crate) fn add(
                 s.count
             ])?;
         }
-        if row.latest && !r.terms.tokens.is_empty() {
-            if !known.insert(r.id_key) {
-                search_delete.execute([r.id_key])?;
+    }
+    // Search documents last: FTS5 flushes its pending documents to disk at every statement
+    // savepoint, which the upserts above open; writing them together keeps the flush to one
+    // per batch.
+    let mut old_docs =
+        tx.prepare_cached("DELETE FROM search_docs WHERE id_key = ?1 RETURNING doc")?;
+    let mut search_delete = tx.prepare_cached("DELETE FROM record_search WHERE rowid = ?1")?;
+    let mut search_insert =
+        tx.prepare_cached("INSERT INTO record_search (rowid, tokens) VALUES (?1, ?2)")?;
+    let mut doc_insert =
+        tx.prepare_cached("INSERT INTO search_docs (doc, id_key) VALUES (?1, ?2)")?;
+    for row in inserts {
+        let r = row.record;
+        if !row.latest {
+            continue;
+        }
+        if !known.insert(r.id_key) {
+            // A newer version: its text replaces the old one's.
+            let docs: Vec<i64> = old_docs
+                .query_map([r.id_key], |x| x.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for doc in docs {
+                search_delete.execute([doc])?;
             }
-            search_insert.execute(params![r.id_key, r.terms.tokens.join(" ")])?;
+        }
+        if !r.terms.tokens.is_empty() {
+            search_insert.execute(params![row.date_added, r.terms.tokens.join(" ")])?;
+            doc_insert.execute(params![row.date_added, r.id_key])?;
+        }
+    }
+    Ok(())
+}
+
+/// One value carried by records of the batch.
+struct Carried<'a> {
+    kind: &'a str,
+    value: &'a str,
+    /// Distinct objects, in batch order.
+    objects: Vec<i64>,
+}
+
+/// The counter rows and index pairs of a batch's observables. Values are gathered first, so
+/// each costs one counter write and its pairs however many records of the batch carry it,
+/// and a value never seen before costs two plain inserts.
+fn add_observables(
+    tx: &Transaction<'_>,
+    provider: &str,
+    inserts: &[PlannedRow<'_>],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let mut carried: BTreeMap<i64, Carried<'_>> = BTreeMap::new();
+    for row in inserts {
+        let r = row.record;
+        for o in &r.terms.observables {
+            let c = carried.entry(o.key).or_insert_with(|| Carried {
+                kind: &o.kind,
+                value: &o.value,
+                objects: Vec::new(),
+            });
+            if c.kind == o.kind && c.value == o.value && !c.objects.contains(&r.id_key) {
+                c.objects.push(r.id_key);
+            }
+        }
+    }
+    if carried.is_empty() {
+        return Ok(());
+    }
+    // The counter rows that exist, 500 keys per query.
+    let keys: Vec<i64> = carried.keys().copied().collect();
+    let mut heads: HashMap<i64, (i64, i64, String, bool)> = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let phs: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT value_key, objects, providers, first_provider, kind, value FROM observable_values WHERE value_key IN ({})",
+            phs.join(",")
+        ))?;
+        let mut rows = stmt.query(params_from_iter(chunk))?;
+        while let Some(x) = rows.next()? {
+            let key: i64 = x.get(0)?;
+            let same = carried.get(&key).is_some_and(|c| {
+                x.get_ref(4).ok().and_then(|v| v.as_str().ok()) == Some(c.kind)
+                    && x.get_ref(5).ok().and_then(|v| v.as_str().ok()) == Some(c.value)
+            });
+            heads.insert(key, (x.get(1)?, x.get(2)?, x.get(3)?, same));
+        }
+    }
+    let mut new_head = tx.prepare_cached(
+        "INSERT INTO observable_values (value_key, kind, value, objects, providers, first_provider, first_at, last_at) \
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?6)",
+    )?;
+    let mut pair = tx.prepare_cached(
+        "INSERT OR IGNORE INTO record_observables (value_key, id_key) VALUES (?1, ?2)",
+    )?;
+    let mut count = tx.prepare_cached(
+        "UPDATE observable_values SET objects = objects + ?2, last_at = ?3 WHERE value_key = ?1",
+    )?;
+    let cap = usize::try_from(INDEX_CAP_PER_VALUE).unwrap_or(usize::MAX);
+    for (key, c) in &carried {
+        match heads.get(key) {
+            None => {
+                let n = i64::try_from(c.objects.len()).unwrap_or(i64::MAX);
+                new_head.execute(params![key, c.kind, c.value, n, provider, now])?;
+                for o in c.objects.iter().take(cap) {
+                    pair.execute(params![key, o])?;
+                }
+            }
+            // A 64-bit key collision: keep the first value's index intact.
+            Some((_, _, _, false)) => {}
+            Some((objects, providers, first, true)) => {
+                let room = cap.saturating_sub(usize::try_from(*objects).unwrap_or(usize::MAX));
+                let (indexed, past) = c.objects.split_at(room.min(c.objects.len()));
+                let mut counted = past.len();
+                for o in indexed {
+                    counted += pair.execute(params![key, o])?;
+                }
+                count.execute(params![
+                    key,
+                    i64::try_from(counted).unwrap_or(i64::MAX),
+                    now
+                ])?;
+                if first != provider {
+                    add_provider(tx, *key, first, provider, *providers, now)?;
+                }
+            }
         }
     }
     Ok(())
@@ -181,11 +265,10 @@ pub(crate) fn lookup(
         "SELECT kind, value, objects, providers FROM observable_values WHERE value_key = ?1",
     )?;
     let mut records = conn.prepare_cached(&format!(
-        "SELECT {INDEXED_COLUMNS} FROM record_observables o \
-         JOIN records r ON r.id_key = o.id_key AND r.latest = 1 AND r.deleted_at IS NULL \
-         WHERE o.value_key = ?1 ORDER BY r.date_added DESC LIMIT ?2"
+        "SELECT {INDEXED_COLUMNS} FROM records r \
+         WHERE r.id_key IN (SELECT id_key FROM record_observables WHERE value_key = ?1) \
+         AND r.latest = 1 AND r.deleted_at IS NULL ORDER BY r.date_added DESC LIMIT {limit}"
     ))?;
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut out = Vec::new();
     for &key in keys {
         let Some((kind, value, objects, providers)) = head
@@ -202,8 +285,10 @@ pub(crate) fn lookup(
             continue;
         };
         let rows = records
-            .query_map(params![key, limit], |x| indexed_from(conn, x, 0))?
+            .query_map([key], |x| indexed_from(conn, x, 0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let ids: Vec<String> = rows.iter().map(|r| r.stix_id.clone()).collect();
+        let sightings = sightings_of(conn, &ids)?;
         out.push(ValueMatches {
             key,
             kind,
@@ -211,6 +296,7 @@ pub(crate) fn lookup(
             objects: objects.max(0) as u64,
             providers: providers.max(0) as u64,
             records: rows,
+            sightings,
         });
     }
     Ok(out)
@@ -223,7 +309,7 @@ pub(crate) fn sightings_of(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT s.target_id, s.kind, s.count, {INDEXED_COLUMNS} FROM record_sightings s \
          JOIN records r ON r.id_key = s.sighting_key AND r.stix_id = s.sighting_id AND r.latest = 1 AND r.deleted_at IS NULL \
-         WHERE s.target_key = ?1 AND s.target_id = ?2 ORDER BY r.date_added"
+         WHERE s.target_key = +?1 AND s.target_id = +?2 ORDER BY r.date_added"
     ))?;
     let mut out = Vec::new();
     for id in ids {
@@ -254,7 +340,10 @@ pub(crate) fn search(
             .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
             .collect();
         let p = b.text(&m.join(" AND "));
-        format!("r.id_key IN (SELECT rowid FROM record_search WHERE record_search MATCH {p})")
+        format!(
+            "r.id_key IN (SELECT id_key FROM search_docs WHERE doc IN \
+             (SELECT rowid FROM record_search WHERE record_search MATCH {p}))"
+        )
     });
     let mut stmt = conn.prepare_cached(&text)?;
     let rows = stmt

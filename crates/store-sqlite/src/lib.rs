@@ -276,6 +276,21 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn token_identity(
+        &self,
+        sha256: &[u8; 32],
+    ) -> StoreResult<Option<(TokenRecord, Option<Identity>)>> {
+        let sha = *sha256;
+        self.read(move |c| {
+            let Some(token) = accounts::token_by_secret_hash(c, &sha)? else {
+                return Ok(None);
+            };
+            let identity = accounts::identity(c, token.user)?;
+            Ok(Some((token, identity)))
+        })
+        .await
+    }
+
     async fn token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>> {
         self.read(move |c| accounts::token(c, id)).await
     }

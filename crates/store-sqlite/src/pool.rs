@@ -63,7 +63,9 @@ impl Pool {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             idle: Mutex::new(Vec::new()),
-            max_idle: 8,
+            // Enough for every request in flight to keep its connection (and its prepared
+            // statements): opening one means parsing the schema and preparing everything anew.
+            max_idle: 64,
             committed,
         })
     }

@@ -107,6 +107,9 @@ pub struct ValueMatches {
     /// The latest, undeleted version of each indexed object, newest first, at most the
     /// limit asked for. Not filtered by policy: the caller decides each.
     pub records: Vec<IndexedRecord>,
+    /// The sightings of those records (as [`crate::Store::sightings_of`]), not filtered by
+    /// policy either.
+    pub sightings: Vec<SightingRow>,
 }
 
 impl ValueMatches {

@@ -69,6 +69,18 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_token(&self, token: &NewToken) -> StoreResult<TokenRecord>;
     async fn token_by_secret_hash(&self, sha256: &[u8; 32]) -> StoreResult<Option<TokenRecord>>;
+    /// A token and the identity of its user, read together: every request with a token asks
+    /// for both, so a backend may answer in one round trip.
+    async fn token_identity(
+        &self,
+        sha256: &[u8; 32],
+    ) -> StoreResult<Option<(TokenRecord, Option<Identity>)>> {
+        let Some(token) = self.token_by_secret_hash(sha256).await? else {
+            return Ok(None);
+        };
+        let identity = self.identity(token.user).await?;
+        Ok(Some((token, identity)))
+    }
     async fn token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>>;
     /// A user's tokens, newest first, revoked ones included.
     async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>>;

@@ -147,23 +147,18 @@ async fn look_up(
         .map(|m| (m.key, m))
         .collect();
 
-    // Decide every candidate once; sightings of what the caller may see.
-    let mut shown_ids: BTreeSet<String> = BTreeSet::new();
+    // Sightings of what the caller may see, by the record sighted.
+    let mut sightings: BTreeMap<String, Vec<&SightingRow>> = BTreeMap::new();
+    let mut counted = BTreeSet::new();
     for m in found.values() {
-        for r in &m.records {
-            if raw(&principal, r).is_some() {
-                shown_ids.insert(r.stix_id.clone());
+        for s in &m.sightings {
+            if counted.insert((s.of.as_str(), s.record.stix_id.as_str()))
+                && raw(&principal, &s.record).is_some()
+            {
+                sightings.entry(s.of.clone()).or_default().push(s);
             }
         }
     }
-    let ids: Vec<String> = shown_ids.into_iter().collect();
-    let mut sightings: BTreeMap<String, Vec<SightingRow>> = BTreeMap::new();
-    for s in state.store.sightings_of(&ids).await? {
-        if raw(&principal, &s.record).is_some() {
-            sightings.entry(s.of.clone()).or_default().push(s);
-        }
-    }
-
     let now = state.clock.now_micros();
     let mut notices = Vec::new();
     let mut sensitive = Vec::new();
@@ -274,7 +269,7 @@ fn answer_for(
     principal: &Principal,
     me: &Identity,
     m: &ValueMatches,
-    sightings: &BTreeMap<String, Vec<SightingRow>>,
+    sightings: &BTreeMap<String, Vec<&SightingRow>>,
 ) -> Answer {
     let mut records = Vec::new();
     let mut sensitive = Vec::new();

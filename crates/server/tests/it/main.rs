@@ -7,6 +7,7 @@ mod app;
 mod auth;
 mod bad_input;
 mod leaks;
+mod lookup;
 mod membership;
 mod policy;
 mod rest_records;
