@@ -94,7 +94,36 @@ def main():
     misp_import(args)
     text_import(args)
     csv_import(args)
-    print("cli: import (STIX, MISP, text, CSV), tokens and listings behave")
+    lookups_and_search(args)
+    print("cli: import (STIX, MISP, text, CSV), tokens and listings behave; lookups and search find what was imported")
+
+
+def lookups_and_search(args):
+    """What the imports above stored is found over HTTP: a defanged value by lookup (with its
+    sightings and no hint to its own provider), a CSV value in bulk, an excluded value says
+    why, and the Japanese text by a two-character word."""
+    import requests
+
+    auth = (args.login, args.password)
+    r = requests.get(f"{args.url}/api/v1/lookup", params={"value": "hxxps://sagawa-delivery[.]top/track"}, auth=auth, timeout=10)
+    if r.status_code != 200:
+        fail(f"lookup: {r.status_code} {r.text}")
+    url = r.json()["observables"][0]
+    if url["type"] != "url" or url["value"] != "https://sagawa-delivery.top/track" or len(url["records"]) != 1:
+        fail(f"lookup of the texted URL: {url}")
+    r = requests.post(f"{args.url}/api/v1/lookup", json={"values": ["45.76.18.202", "evil-c3.xyz", "10.1.2.3"]}, auth=auth, timeout=10)
+    results = r.json()["results"]
+    found = [len(res["observables"][0]["records"]) for res in results]
+    if r.status_code != 200 or found[:2] != [1, 1]:
+        fail(f"bulk lookup of the CSV values: {r.status_code} {results}")
+    if results[2]["observables"][0].get("excluded", {}).get("category") != "private":
+        fail(f"a private address says it is excluded: {results[2]}")
+    r = requests.get(f"{args.url}/api/v1/search", params={"q": "不審"}, auth=auth, timeout=10)
+    if r.status_code != 200 or not any(rec["type"] == "note" for rec in r.json()["records"]):
+        fail(f"search for 不審 finds the imported note: {r.status_code} {r.text[:500]}")
+    r = requests.get(f"{args.url}/api/v1/search", params={"q": "宅配", "type": "report"}, auth=auth, timeout=10)
+    if r.status_code != 200 or not r.json()["records"]:
+        fail(f"search for 宅配 finds the MISP report: {r.status_code} {r.text[:500]}")
 
 
 def csv_import(args):

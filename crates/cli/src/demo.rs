@@ -263,7 +263,8 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
     // Banks: phishing sites imitating their own login pages.
     let mut bank = Vec::new();
     for i in 0..60 {
-        let domain = format!("sakura-bank-login{i:02}.example");
+        // Fictitious, but outside the reserved names the index never correlates.
+        let domain = format!("sakura-bank-login{i:02}.xyz");
         bank.push((
             sdo(
                 "indicator",
@@ -345,7 +346,8 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
     // Monitoring provider: C2 servers, shared with finance and telecom.
     let mut c2 = Vec::new();
     for i in 0..50 {
-        let ip = format!("203.0.113.{}", i + 10);
+        // Fictitious, but outside the documentation ranges the index never correlates.
+        let ip = format!("45.95.147.{}", i + 10);
         c2.push((
             sdo(
                 "indicator",
@@ -408,6 +410,28 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
             ),
         ));
     }
+    // A C2 server the monitoring provider also reports, and a phishing domain a bank reports:
+    // the same values from another organisation, for law enforcement only, so members
+    // looking them up get a hint and the secretariat a notice (docs/correlation.md).
+    police.push((
+        sdo(
+            "indicator",
+            "police-c2",
+            json!({
+                "name": "押収端末から判明した C2 サーバ",
+                "indicator_types": ["malicious-activity"],
+                "pattern": "[ipv4-addr:value = '45.95.147.10'] OR [domain-name:value = 'sakura-bank-login00.xyz']",
+                "pattern_type": "stix",
+                "valid_from": T,
+                "object_marking_refs": [tlp_amber],
+            }),
+        ),
+        handling(
+            Tlp::Amber,
+            vec![AudienceEntry::LawEnforcement],
+            &[Use::Investigation, Use::Evidence],
+        ),
+    ));
     // A fraud account the police share with the banks, so they can freeze it (口座凍結).
     police.push((
         renkei_record(

@@ -466,11 +466,11 @@ impl Store for PostgresStore {
     }
 
     async fn lookup(&self, keys: &[i64], limit: usize) -> StoreResult<Vec<ValueMatches>> {
-        index::lookup(&self.client().await?, keys, limit).await
+        index::lookup(&mut self.client().await?, keys, limit).await
     }
 
     async fn sightings_of(&self, stix_ids: &[String]) -> StoreResult<Vec<SightingRow>> {
-        index::sightings_of(&self.client().await?, stix_ids).await
+        index::sightings_of(&mut self.client().await?, stix_ids).await
     }
 
     async fn search(&self, scope: &ReadScope, query: &SearchQuery) -> StoreResult<Vec<RecordRow>> {
@@ -479,7 +479,7 @@ impl Store for PostgresStore {
 
     async fn shared_values(
         &self,
-        before: Option<i64>,
+        before: Option<(i64, i64)>,
         limit: usize,
     ) -> StoreResult<Vec<SharedValue>> {
         index::shared_values(&self.client().await?, before, limit).await
@@ -489,7 +489,7 @@ impl Store for PostgresStore {
         if notices.is_empty() {
             return Ok(());
         }
-        index::note_hints(&self.client().await?, notices).await
+        in_tx!(self, |tx| index::note_hints(&tx, notices).await?)
     }
 
     async fn hint_notices(

@@ -354,15 +354,17 @@ pub(crate) fn search(
 
 pub(crate) fn shared_values(
     conn: &Connection,
-    before: Option<i64>,
+    before: Option<(i64, i64)>,
     limit: usize,
 ) -> rusqlite::Result<Vec<SharedValue>> {
+    let (at, key) = before.unwrap_or((i64::MAX, i64::MAX));
     conn.prepare_cached(
         "SELECT value_key, kind, value, objects, providers, shared_at, last_at FROM observable_values \
-         WHERE shared_at IS NOT NULL AND shared_at < ?1 ORDER BY shared_at DESC, value_key LIMIT ?2",
+         WHERE shared_at IS NOT NULL AND (shared_at < ?1 OR (shared_at = ?1 AND value_key < ?2)) \
+         ORDER BY shared_at DESC, value_key DESC LIMIT ?3",
     )?
     .query_map(
-        params![before.unwrap_or(i64::MAX), i64::try_from(limit).unwrap_or(i64::MAX)],
+        params![at, key, i64::try_from(limit).unwrap_or(i64::MAX)],
         |x| {
             Ok(SharedValue {
                 key: x.get(0)?,

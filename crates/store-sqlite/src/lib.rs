@@ -484,7 +484,7 @@ impl Store for SqliteStore {
 
     async fn shared_values(
         &self,
-        before: Option<i64>,
+        before: Option<(i64, i64)>,
         limit: usize,
     ) -> StoreResult<Vec<SharedValue>> {
         self.read(move |c| index::shared_values(c, before, limit))

@@ -13,6 +13,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+/// WAL frames (16 KiB pages) past which the checkpointer truncates the log: about 1 GB.
+const MAX_WAL_FRAMES: i64 = 65_536;
+
 pub(crate) struct Pool {
     path: PathBuf,
     writer: Mutex<Connection>,
@@ -110,8 +113,26 @@ fn checkpoint_loop(conn: &Connection, wake: &Receiver<()>) {
             Ok(()) | Err(RecvTimeoutError::Timeout) => {
                 std::thread::sleep(Duration::from_millis(250));
                 while wake.try_recv().is_ok() {}
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                // (busy, frames in the log, frames checkpointed)
+                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                }) {
+                    // Sustained writes (a long import) never leave the passive checkpoint a
+                    // moment to catch up and restart the log: past about 1 GB, make the writer
+                    // wait for a full checkpoint and truncate the log.
+                    Ok((_, frames, _)) if frames > MAX_WAL_FRAMES => {
+                        if let Err(e) =
+                            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                        {
+                            tracing::warn!(error = %e, "WAL truncation failed");
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {

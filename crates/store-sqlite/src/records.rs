@@ -287,5 +287,17 @@ pub(crate) fn delete(
          WHERE id_key = ?2 AND stix_id = ?1 AND deleted_at IS NULL",
         params![stix_id, id_key(stix_id)],
     )?;
+    // Nothing of the object left: its text leaves the search index (a later re-submission
+    // indexes its own).
+    tx.execute(
+        "DELETE FROM record_search WHERE rowid IN (SELECT doc FROM search_docs WHERE id_key = ?2) \
+         AND NOT EXISTS (SELECT 1 FROM records WHERE id_key = ?2 AND stix_id = ?1 AND deleted_at IS NULL)",
+        params![stix_id, id_key(stix_id)],
+    )?;
+    tx.execute(
+        "DELETE FROM search_docs WHERE id_key = ?2 \
+         AND NOT EXISTS (SELECT 1 FROM records WHERE id_key = ?2 AND stix_id = ?1 AND deleted_at IS NULL)",
+        params![stix_id, id_key(stix_id)],
+    )?;
     Ok(DeleteOutcome::Deleted(deletable.len()))
 }

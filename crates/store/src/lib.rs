@@ -176,11 +176,12 @@ pub trait Store: Send + Sync + 'static {
     /// Records visible in `scope` matching `query`, newest first, at most `query.limit + 1`.
     async fn search(&self, scope: &ReadScope, query: &SearchQuery) -> StoreResult<Vec<RecordRow>>;
 
-    /// Values carried by records of at least two organisations, most recently shared first,
-    /// shared before `before` if given: the secretariat's correlation queue.
+    /// Values carried by records of at least two organisations, most recently shared first
+    /// (then by key), after the cursor `before` = (shared_at, value_key) of the last value of
+    /// the previous page: the secretariat's correlation queue.
     async fn shared_values(
         &self,
-        before: Option<i64>,
+        before: Option<(i64, i64)>,
         limit: usize,
     ) -> StoreResult<Vec<SharedValue>>;
 

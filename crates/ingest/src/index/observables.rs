@@ -345,7 +345,9 @@ fn path_value(found: &mut Found, path: &str, v: &str) {
             found.try_add(ObservableType::Email, v);
         }
         ("file" | "artifact", ["hashes", algorithm]) => found.hash(algorithm, v),
-        ("network-traffic", [_, "value"]) => {
+        // `network-traffic:dst_ref.value`, and `domain-name:resolves_to_refs[*].value` (what
+        // the MISP converter writes for `domain|ip`).
+        ("network-traffic", [_, "value"]) | ("domain-name", ["resolves_to_refs", "value"]) => {
             let _ = found.try_add(ObservableType::Ipv4, v)
                 || found.try_add(ObservableType::Ipv6, v)
                 || found.try_add(ObservableType::Cidr, v)
@@ -484,6 +486,13 @@ mod tests {
                 "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '45.77.9.9'] REPEATS 5 TIMES WITHIN 180 SECONDS"
             )),
             [pair("ipv4", "45.77.9.9")]
+        );
+        assert_eq!(
+            values(indicator(
+                "[domain-name:value = 'evil-shop.jp' AND domain-name:resolves_to_refs[*].value = '45.77.9.10']"
+            )),
+            [pair("domain", "evil-shop.jp"), pair("ipv4", "45.77.9.10")],
+            "MISP domain|ip"
         );
         assert_eq!(
             values(indicator(

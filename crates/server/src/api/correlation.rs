@@ -80,11 +80,13 @@ async fn shared(
     let before = p
         .before
         .as_deref()
-        .map(|t| {
-            Timestamp::parse(t).map(|t| t.unix_micros()).map_err(|e| {
-                ApiError::bad_request("invalid_parameter", "Invalid `before`")
-                    .with_description(e.to_string())
-            })
+        .map(|c| {
+            c.split_once('_')
+                .and_then(|(at, key)| Some((at.parse().ok()?, key.parse().ok()?)))
+                .ok_or_else(|| {
+                    ApiError::bad_request("invalid_parameter", "Invalid `before`")
+                        .with_description("Pass the `next_before` of the previous page.")
+                })
         })
         .transpose()?;
     let limit = limit_of(&state, p.limit)?;
@@ -107,7 +109,7 @@ async fn shared(
         .collect();
     let mut out = json!({ "values": values, "more": more });
     if more && let Some(last) = rows.get(limit - 1) {
-        out["next_before"] = time(last.shared_at).into();
+        out["next_before"] = format!("{}_{}", last.shared_at, last.key).into();
     }
     Ok(Json(out))
 }

@@ -153,7 +153,7 @@ pub async fn observable_index_and_counters(store: Arc<dyn Store>) {
     assert_eq!(shared[0].providers, 2);
     assert!(
         store
-            .shared_values(Some(shared[0].shared_at), 10)
+            .shared_values(Some((shared[0].shared_at, shared[0].key)), 10)
             .await
             .expect("page")
             .is_empty()

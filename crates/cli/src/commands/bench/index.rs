@@ -21,7 +21,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use renkei_model::handling::{Handling, Tlp};
 use renkei_model::stix::StixObject;
 use renkei_policy::Identity;
-use renkei_server::Clock;
+use renkei_server::{Clock, SystemClock};
 use renkei_store::{NewRecord, ObservableTerm, Provenance, Store};
 
 use super::{Scratch, bench_user, machine, scratch, start};
@@ -103,9 +103,10 @@ fn bar(len: usize, what: &str) -> ProgressBar {
     bar
 }
 
-/// Fills the store with `n` records built by `make(i)`, in batches; returns the seconds taken.
+/// Fills the store with `n` records built by `make(i)`, streamed in transactions of about
+/// a million observables (as `renkei import` streams a file); returns the seconds taken.
 async fn fill(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     me: &Identity,
     n: usize,
     unit: usize,
@@ -114,15 +115,43 @@ async fn fill(
     let progress = bar(n * unit, "filling");
     let started = Instant::now();
     let batch = (10_000 / unit).max(1);
+    let per_transaction = (1_000_000 / unit).max(batch);
     let mut i = 0;
     while i < n {
-        let records = (i..(i + batch).min(n))
-            .map(&make)
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let now = renkei_server::SystemClock.now_micros();
-        store.ingest(&provenance(me), &records, now).await?;
-        i += records.len();
-        progress.set_position((i * unit) as u64);
+        let end = (i + per_transaction).min(n);
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let prov = provenance(me);
+        let submission = renkei_store::NewSubmission {
+            id: prov.submission,
+            provider: me.org,
+            user: me.user,
+            received_at: SystemClock.now_micros(),
+            channel: "bench".into(),
+            media_type: "application/stix+json;version=2.1".into(),
+            sha256: [0; 32],
+            bytes: Bytes::new(),
+        };
+        let writer = {
+            let store = store.clone();
+            let now = SystemClock.now_micros();
+            tokio::spawn(async move {
+                store
+                    .ingest_stream(submission, prov, rx, now, Arc::default())
+                    .await
+            })
+        };
+        while i < end {
+            let records = (i..(i + batch).min(end))
+                .map(&make)
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            i += records.len();
+            tx.send(renkei_store::StreamItem::Records(records)).await?;
+            progress.set_position((i * unit) as u64);
+        }
+        tx.send(renkei_store::StreamItem::Commit).await?;
+        if writer.await??.is_none() {
+            bail!("the fill was not committed");
+        }
     }
     progress.finish_and_clear();
     Ok(started.elapsed().as_secs_f64())
@@ -151,7 +180,7 @@ pub(super) async fn lookup(args: LookupArgs, out: Output) -> anyhow::Result<Exit
     );
     let per = args.per_record;
     let total = args.observables;
-    let fill_seconds = fill(s.store.as_ref(), &me, records, per, |r| {
+    let fill_seconds = fill(&s.store, &me, records, per, |r| {
         let values: Vec<String> = (r * per..((r + 1) * per).min(total)).map(ip).collect();
         record(&values, &handling)
     })
@@ -262,7 +291,7 @@ pub(super) async fn correlate(args: CorrelateArgs, out: Output) -> anyhow::Resul
         "bench correlate on {}: {} records sharing {shared}…",
         s.name, args.sharing
     );
-    let fill_seconds = fill(s.store.as_ref(), &me, args.sharing, 1, |_| {
+    let fill_seconds = fill(&s.store, &me, args.sharing, 1, |_| {
         record(std::slice::from_ref(&shared), &handling)
     })
     .await?;
@@ -271,7 +300,7 @@ pub(super) async fn correlate(args: CorrelateArgs, out: Output) -> anyhow::Resul
     let mut store_times = Vec::with_capacity(args.samples);
     for i in 0..args.samples {
         let r = record(&[shared.clone(), ip(1_000_000 + i)], &handling)?;
-        let now = renkei_server::SystemClock.now_micros();
+        let now = SystemClock.now_micros();
         let t = Instant::now();
         s.store.ingest(&provenance(&me), &[r], now).await?;
         store_times.push(t.elapsed());

@@ -77,6 +77,10 @@ pub struct TaxiiArgs {
 pub struct ImportArgs {
     #[arg(long, default_value_t = 100_000)]
     pub objects: usize,
+    /// Observables in each indicator's pattern (ORed `ipv4-addr` comparisons), all distinct
+    /// and indexed: 1 is one value per record; a blocklist report carries many.
+    #[arg(long, default_value_t = 1)]
+    pub observables_per_object: usize,
     #[command(flatten)]
     pub scratch: Scratch,
 }
@@ -143,6 +147,33 @@ impl ScratchStore {
 /// `n` indicators as compact JSON, TLP:GREEN, each with its own id and pattern.
 fn indicators(n: usize) -> Vec<String> {
     marked_indicators(n, TLP_GREEN)
+}
+
+/// `n` TLP:GREEN indicators each carrying `per` distinct IPv4 addresses.
+fn indicators_with(n: usize, per: usize) -> Vec<String> {
+    if per <= 1 {
+        return indicators(n);
+    }
+    (0..n)
+        .map(|i| {
+            let u = uuid::Uuid::new_v4();
+            let pattern: Vec<String> = (0..per)
+                .map(|k| {
+                    let v = i * per + k;
+                    format!(
+                        "[ipv4-addr:value = '45.{}.{}.{}']",
+                        (v >> 16) & 255,
+                        (v >> 8) & 255,
+                        v & 255
+                    )
+                })
+                .collect();
+            format!(
+                r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--{u}","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","name":"C2 servers {i}","indicator_types":["malicious-activity"],"pattern":"{}","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z","object_marking_refs":["{TLP_GREEN}"]}}"#,
+                pattern.join(" OR ")
+            )
+        })
+        .collect()
 }
 
 const TLP_GREEN: &str = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
@@ -379,7 +410,8 @@ async fn import(args: ImportArgs, out: Output) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&dir)?;
     let _cleanup = TempDir(dir.clone());
     let file = dir.join("bundle.json");
-    let objects = indicators(args.objects);
+    let per = args.observables_per_object.max(1);
+    let objects = indicators_with(args.objects, per);
     std::fs::write(
         &file,
         format!(
@@ -405,15 +437,31 @@ async fn import(args: ImportArgs, out: Output) -> anyhow::Result<ExitCode> {
             report.errors.first()
         );
     }
+    // The values were indexed (the figure is ingest *with* correlation).
+    let last = args.objects * per - 1;
+    let probe = format!(
+        "45.{}.{}.{}",
+        (last >> 16) & 255,
+        (last >> 8) & 255,
+        last & 255
+    );
+    let indexed = s
+        .store
+        .lookup(&[renkei_store::value_key("ipv4", &probe)], 1)
+        .await?;
+    if indexed.first().map_or(0, |m| m.records.len()) != 1 {
+        bail!("{probe} was not indexed");
+    }
+    let observables = (args.objects * per) as f64 / report.seconds;
     out.show(
-        &serde_json::json!({ "store": s.name, "objects": args.objects, "bytes": size, "seconds": report.seconds, "objects_per_second": report.objects_per_second, "machine": machine() }),
+        &serde_json::json!({ "store": s.name, "objects": args.objects, "observables_per_object": per, "bytes": size, "seconds": report.seconds, "objects_per_second": report.objects_per_second, "observables_per_second": observables, "machine": machine() }),
         || {
             let mut t = format!(
-                "import on {} ({}): {} objects ({:.1} MB) in {:.2} s, {:.0} objects/s (read, parse, validate, store)",
-                s.name, machine(), args.objects, size as f64 / 1e6, report.seconds, report.objects_per_second
+                "import on {} ({}): {} objects with {per} observable(s) each ({:.1} MB) in {:.2} s, {:.0} objects/s, {:.0} observables/s (read, parse, validate, index, correlate, store)",
+                s.name, machine(), args.objects, size as f64 / 1e6, report.seconds, report.objects_per_second, observables
             );
             if args.scratch.markdown {
-                t.push_str(&format!("\n| renkei import | {} | {}-object bundle ({:.0} MB) | {:.0} objects/s ({:.2} s) |", s.name, args.objects, size as f64 / 1e6, report.objects_per_second, report.seconds));
+                t.push_str(&format!("\n| renkei import | {} | {}-object bundle ({:.0} MB), {per} observable(s) per object | {:.0} objects/s, {:.0} observables/s ({:.2} s) |", s.name, args.objects, size as f64 / 1e6, report.objects_per_second, observables, report.seconds));
             }
             t
         },
