@@ -109,7 +109,9 @@ def lookups_and_search(args):
     if r.status_code != 200:
         fail(f"lookup: {r.status_code} {r.text}")
     url = r.json()["observables"][0]
-    if url["type"] != "url" or url["value"] != "https://sagawa-delivery.top/track" or len(url["records"]) != 1:
+    # The indicator made from the text, and the note holding the text (its free text is indexed too).
+    if url["type"] != "url" or url["value"] != "https://sagawa-delivery.top/track" \
+            or sorted(r["type"] for r in url["records"]) != ["indicator", "note"]:
         fail(f"lookup of the texted URL: {url}")
     r = requests.post(f"{args.url}/api/v1/lookup", json={"values": ["45.76.18.202", "evil-c3.xyz", "10.1.2.3"]}, auth=auth, timeout=10)
     results = r.json()["results"]
