@@ -346,14 +346,18 @@ fn answer_for(
 }
 
 fn hint_message(n: u64, sectors: &[String]) -> String {
-    let records = if n == 1 { "record" } else { "records" };
+    let (records, carry) = if n == 1 {
+        ("record", "carries")
+    } else {
+        ("records", "carry")
+    };
     let sectors = if sectors.is_empty() {
         String::new()
     } else {
         format!(" in sectors {}", sectors.join(", "))
     };
     format!(
-        "{n} {records}{sectors} that you may not see carry this value. The secretariat has been told and can put you in touch with the providers."
+        "{n} {records}{sectors} that you may not see {carry} this value. The secretariat has been told and can put you in touch with the providers."
     )
 }
 
