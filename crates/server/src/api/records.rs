@@ -68,7 +68,7 @@ pub(super) fn within_clearance(me: &Identity, handling: Option<&Handling>) -> Re
 
 /// The record as the caller may see it: the object rewritten for its attribution, its
 /// handling, and who provided it as far as the caller may know.
-pub(super) fn record_json(me: &Identity, principal: &Principal, row: &RecordRow) -> Value {
+fn record_json(me: &Identity, principal: &Principal, row: &RecordRow) -> Value {
     let view = view_of(principal, Path::Raw, row.provider, row.attribution);
     let object = row
         .body
@@ -162,17 +162,32 @@ async fn list(
         with_handling: true,
     };
     let scope = ReadScope::of(&principal, Path::Raw);
-    let mut rows = state.store.query_records(&scope, &query).await?;
+    let rows = state.store.query_records(&scope, &query).await?;
+    page(&state, &me, rows, limit, "api/records", "next_added_after").await
+}
+
+/// A page of records as the caller may see them — `{"records": […], "more": …}` and, when
+/// there are more, `cursor` set to the last one's `date_added` — from rows the store
+/// returned (at most `limit + 1`); sensitive ones are written to the audit log first.
+pub(super) async fn page(
+    state: &AppState,
+    me: &Identity,
+    mut rows: Vec<RecordRow>,
+    limit: usize,
+    audit_path: &str,
+    cursor: &str,
+) -> Result<Json<Value>, ApiError> {
+    let principal = Principal::User(me.clone());
     let more = rows.len() > limit;
     rows.truncate(limit);
-    state.audit_reads(&principal, "api/records", &rows).await?;
+    state.audit_reads(&principal, audit_path, &rows).await?;
     let records: Vec<Value> = rows
         .iter()
-        .map(|r| record_json(&me, &principal, r))
+        .map(|r| record_json(me, &principal, r))
         .collect();
     let mut out = json!({ "records": records, "more": more });
     if more && let Some(last) = rows.last() {
-        out["next_added_after"] = Timestamp::from_unix_micros(last.date_added)
+        out[cursor] = Timestamp::from_unix_micros(last.date_added)
             .to_taxii_micros()
             .into();
     }

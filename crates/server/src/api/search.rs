@@ -12,10 +12,10 @@ use renkei_model::stix::Timestamp;
 use renkei_policy::{Path, Principal, ReadScope};
 use renkei_store::SearchQuery;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::common;
-use super::records::record_json;
+use super::records::page;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -144,19 +144,6 @@ async fn search(
         limit,
     };
     let scope = ReadScope::of(&principal, Path::Raw);
-    let mut rows = state.store.search(&scope, &query).await?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    state.audit_reads(&principal, "api/search", &rows).await?;
-    let records: Vec<Value> = rows
-        .iter()
-        .map(|r| record_json(&me, &principal, r))
-        .collect();
-    let mut out = json!({ "records": records, "more": more });
-    if more && let Some(last) = rows.last() {
-        out["next_before"] = Timestamp::from_unix_micros(last.date_added)
-            .to_taxii_micros()
-            .into();
-    }
-    Ok(Json(out))
+    let rows = state.store.search(&scope, &query).await?;
+    page(&state, &me, rows, limit, "api/search", "next_before").await
 }

@@ -12,26 +12,6 @@ fn with_terms(mut r: NewRecord, observables: &[(&str, &str)], tokens: &[&str]) -
     r
 }
 
-/// The raw-path scope of an unclassified reader of `org`.
-fn reader(org: &NewOrg) -> ReadScope {
-    ReadScope::of(
-        &Principal::User(Identity {
-            user: UserId::from_uuid(Uuid::new_v4()),
-            login: "r".into(),
-            org: org.id,
-            org_kind: org.kind,
-            org_tier: org.tier,
-            org_sector: org.sector.clone(),
-            org_status: OrgStatus::Active,
-            role: Role::Reader,
-            clearance: Classification::UNCLASSIFIED,
-            disabled: false,
-            read_only: false,
-        }),
-        Path::Raw,
-    )
-}
-
 fn key(kind: &str, value: &str) -> i64 {
     value_key(kind, value)
 }

@@ -158,6 +158,26 @@ pub(crate) fn secretariat_scope() -> ReadScope {
     ReadScope::of(&Principal::User(me), Path::Raw)
 }
 
+/// The raw-path scope of an unclassified reader of `org`.
+pub(crate) fn reader(org: &NewOrg) -> ReadScope {
+    ReadScope::of(
+        &Principal::User(Identity {
+            user: UserId::from_uuid(Uuid::new_v4()),
+            login: "r".into(),
+            org: org.id,
+            org_kind: org.kind,
+            org_tier: org.tier,
+            org_sector: org.sector.clone(),
+            org_status: OrgStatus::Active,
+            role: Role::Reader,
+            clearance: Classification::UNCLASSIFIED,
+            disabled: false,
+            read_only: false,
+        }),
+        Path::Raw,
+    )
+}
+
 pub(crate) fn query_all() -> RecordQuery {
     RecordQuery {
         versions: VersionFilter::all(),
@@ -714,26 +734,8 @@ pub async fn two_providers_one_version(store: Arc<dyn Store>) {
         "A's copy is provider-only, so the secretariat sees B's"
     );
 
-    let as_member = |org: &NewOrg| {
-        ReadScope::of(
-            &Principal::User(Identity {
-                user: UserId::from_uuid(Uuid::new_v4()),
-                login: "m".into(),
-                org: org.id,
-                org_kind: org.kind,
-                org_tier: org.tier,
-                org_sector: org.sector.clone(),
-                org_status: OrgStatus::Active,
-                role: Role::Reader,
-                clearance: Classification::UNCLASSIFIED,
-                disabled: false,
-                read_only: false,
-            }),
-            Path::Raw,
-        )
-    };
     let seen_by_a = store
-        .query_records(&as_member(&a), &query_all())
+        .query_records(&reader(&a), &query_all())
         .await
         .expect("a");
     let a_rel: Vec<_> = seen_by_a
@@ -752,7 +754,7 @@ pub async fn two_providers_one_version(store: Arc<dyn Store>) {
     assert_ne!(domains[0].version, domains[1].version);
     let latest = store
         .query_records(
-            &as_member(&a),
+            &reader(&a),
             &RecordQuery {
                 types: vec!["domain-name".into()],
                 limit: 10,
