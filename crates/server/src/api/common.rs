@@ -35,6 +35,32 @@ pub(crate) async fn visible_org(
     Ok(org)
 }
 
+/// The query parameters of a request, or 400 `invalid_parameter` naming what is wrong.
+pub(crate) fn query<T>(
+    params: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, ApiError> {
+    params.map(|axum::extract::Query(p)| p).map_err(|e| {
+        ApiError::bad_request("invalid_parameter", "Invalid query parameter")
+            .with_description(e.body_text())
+    })
+}
+
+/// A page size: `default` when absent, at most the configured maximum, 400 for 0.
+pub(crate) fn page_limit(
+    state: &AppState,
+    limit: Option<usize>,
+    default: usize,
+) -> Result<usize, ApiError> {
+    match limit {
+        Some(0) => Err(ApiError::bad_request(
+            "invalid_parameter",
+            "`limit` must be at least 1",
+        )),
+        Some(n) => Ok(n.min(state.config.max_page_size)),
+        None => Ok(default),
+    }
+}
+
 /// Largest JSON body the membership and user endpoints accept.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
 

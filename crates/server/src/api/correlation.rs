@@ -54,17 +54,6 @@ struct SharedParams {
     limit: Option<usize>,
 }
 
-fn limit_of(state: &AppState, limit: Option<usize>) -> Result<usize, ApiError> {
-    match limit {
-        Some(0) => Err(ApiError::bad_request(
-            "invalid_parameter",
-            "`limit` must be at least 1",
-        )),
-        Some(n) => Ok(n.min(state.config.max_page_size)),
-        None => Ok(DEFAULT_LIMIT),
-    }
-}
-
 /// `GET /correlations/shared`: values carried by records of several organisations, most
 /// recently shared first.
 async fn shared(
@@ -73,10 +62,7 @@ async fn shared(
     params: Result<Query<SharedParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     secretariat(&state, &headers).await?;
-    let Query(p) = params.map_err(|e| {
-        ApiError::bad_request("invalid_parameter", "Invalid query parameter")
-            .with_description(e.body_text())
-    })?;
+    let p = common::query(params)?;
     let before = p
         .before
         .as_deref()
@@ -89,7 +75,7 @@ async fn shared(
                 })
         })
         .transpose()?;
-    let limit = limit_of(&state, p.limit)?;
+    let limit = common::page_limit(&state, p.limit, DEFAULT_LIMIT)?;
     let rows = state.store.shared_values(before, limit + 1).await?;
     let more = rows.len() > limit;
     let values: Vec<Value> = rows
@@ -129,11 +115,8 @@ async fn hints(
     params: Result<Query<HintParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     secretariat(&state, &headers).await?;
-    let Query(p) = params.map_err(|e| {
-        ApiError::bad_request("invalid_parameter", "Invalid query parameter")
-            .with_description(e.body_text())
-    })?;
-    let limit = limit_of(&state, p.limit)?;
+    let p = common::query(params)?;
+    let limit = common::page_limit(&state, p.limit, DEFAULT_LIMIT)?;
     let notices = state
         .store
         .hint_notices(p.all.unwrap_or(false), limit)

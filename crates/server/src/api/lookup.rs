@@ -65,10 +65,7 @@ async fn one(
     params: Result<Query<OneParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let me = common::member(&state, &headers).await?;
-    let Query(params) = params.map_err(|e| {
-        ApiError::bad_request("invalid_parameter", "Invalid query parameter")
-            .with_description(e.body_text())
-    })?;
+    let params = common::query(params)?;
     let kind = parse_kind(params.kind.as_deref())?;
     let mut results = look_up(&state, &me, &[params.value], kind).await?;
     Ok(Json(results.pop().unwrap_or(Value::Null)))
@@ -277,8 +274,10 @@ fn answer_for(
     let mut hidden_sectors = BTreeSet::new();
     let mut hidden_providers = BTreeSet::new();
     let mut seen = Sightings::default();
+    let mut visible = 0usize;
     for r in &m.records {
         if let Some(attribution) = raw(principal, r) {
+            visible += 1;
             if records.len() < SHOWN_PER_VALUE {
                 records.push(json!({
                     "id": r.stix_id,
@@ -309,15 +308,10 @@ fn answer_for(
             }
         }
     }
-    let shown = records.len();
-    let visible_total = m
-        .records
-        .iter()
-        .filter(|r| raw(principal, r).is_some())
-        .count();
+    let more_records = visible > records.len();
     let mut json = json!({
         "records": records,
-        "more_records": visible_total > shown,
+        "more_records": more_records,
         "sightings": seen.json(),
     });
     if hidden > 0 {

@@ -119,10 +119,7 @@ async fn list(
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let (principal, me) = member(&state, &headers).await?;
-    let Query(params) = params.map_err(|e| {
-        ApiError::bad_request("invalid_parameter", "Invalid query parameter")
-            .with_description(e.body_text())
-    })?;
+    let params = common::query(params)?;
     let added_after = match &params.added_after {
         None => None,
         Some(t) => Some(
@@ -134,16 +131,7 @@ async fn list(
                 .unix_micros(),
         ),
     };
-    let limit = match params.limit {
-        Some(0) => {
-            return Err(ApiError::bad_request(
-                "invalid_parameter",
-                "`limit` must be at least 1",
-            ));
-        }
-        Some(n) => n.min(state.config.max_page_size),
-        None => DEFAULT_LIMIT,
-    };
+    let limit = common::page_limit(&state, params.limit, DEFAULT_LIMIT)?;
     let types = params
         .types
         .iter()

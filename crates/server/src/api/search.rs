@@ -92,10 +92,7 @@ async fn search(
 ) -> Result<Json<Value>, ApiError> {
     let me = common::member(&state, &headers).await?;
     let principal = Principal::User(me.clone());
-    let Query(p) = params.map_err(|e| {
-        ApiError::bad_request("invalid_parameter", "Invalid query parameter")
-            .with_description(e.body_text())
-    })?;
+    let p = common::query(params)?;
     let text = p.q.as_deref().unwrap_or_default();
     if text.len() > MAX_QUERY {
         return Err(bad("q", format!("At most {MAX_QUERY} bytes.")));
@@ -124,11 +121,7 @@ async fn search(
             format!("One of: {}.", CATEGORIES.join(", ")),
         ));
     }
-    let limit = match p.limit {
-        Some(0) => return Err(bad("limit", "At least 1.")),
-        Some(n) => n.min(state.config.max_page_size),
-        None => DEFAULT_LIMIT,
-    };
+    let limit = common::page_limit(&state, p.limit, DEFAULT_LIMIT)?;
     let query = SearchQuery {
         tokens: renkei_search::query_tokens(text),
         types: list(p.types.as_deref())

@@ -160,9 +160,14 @@ pub(crate) fn secretariat_scope() -> ReadScope {
 
 /// The raw-path scope of an unclassified reader of `org`.
 pub(crate) fn reader(org: &NewOrg) -> ReadScope {
+    member_scope(org, UserId::from_uuid(Uuid::new_v4()))
+}
+
+/// The raw-path scope of `user`, an unclassified reader of `org`.
+pub(crate) fn member_scope(org: &NewOrg, user: UserId) -> ReadScope {
     ReadScope::of(
         &Principal::User(Identity {
-            user: UserId::from_uuid(Uuid::new_v4()),
+            user,
             login: "r".into(),
             org: org.id,
             org_kind: org.kind,

@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use super::member_scope;
+
 use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
 use renkei_model::audit::{AuditCheckpoint, AuditEvent, GENESIS, entry_hash};
 use renkei_model::handling::{
     Attribution, Audience, AudienceEntry, Classification, Handling, Pap, Sector, Tlp, Use,
 };
 use renkei_model::ids::{OrgId, TokenId, UserId};
-use renkei_policy::{Identity, Path, Principal, ReadScope};
 use uuid::Uuid;
 
 use super::{
@@ -17,25 +18,6 @@ use super::{
     setup_provider,
 };
 use crate::*;
-
-fn member_scope(org: &NewOrg, user: UserId) -> ReadScope {
-    ReadScope::of(
-        &Principal::User(Identity {
-            user,
-            login: "m".into(),
-            org: org.id,
-            org_kind: org.kind,
-            org_tier: org.tier,
-            org_sector: org.sector.clone(),
-            org_status: OrgStatus::Active,
-            role: Role::Reader,
-            clearance: Classification::UNCLASSIFIED,
-            disabled: false,
-            read_only: false,
-        }),
-        Path::Raw,
-    )
-}
 
 fn applicant(name: &str) -> NewApplication {
     let mut org = new_org(name, OrgKind::Industry, Tier::B, Some("telecom"));
