@@ -177,13 +177,15 @@ def main():
 
     # A new version of one indicator.
     ind = next(o for o in objects if o["type"] == "indicator")
-    newer = dict(ind, modified="2026-12-01T00:00:00.000Z", name=ind["name"] + " (更新)")
+    # A day after the first version (python-stix2 stamps `created` with the current time).
+    later = (stix2.utils.parse_into_datetime(ind["modified"]) + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    newer = dict(ind, modified=later, name=ind["name"] + " (更新)")
     st = records.add_objects({"objects": [newer]})
     check(st.success_count == 1, "new version accepted")
     versions = records.object_versions(ind["id"])["versions"]
     # The server writes 3, 6 or 9 fractional digits; python-stix2 drops trailing zeros.
     instants = [stix2.utils.parse_into_datetime(v) for v in versions]
-    want = [stix2.utils.parse_into_datetime(v) for v in (ind["modified"], "2026-12-01T00:00:00.000Z")]
+    want = [stix2.utils.parse_into_datetime(v) for v in (ind["modified"], later)]
     check(instants == want, f"versions {versions}, expected {want}")
     latest = records.get_object(ind["id"])["objects"]
     check(len(latest) == 1 and latest[0]["name"].endswith("(更新)"), "get_object returns the latest version")
