@@ -256,11 +256,14 @@ fn audience_rows(
         .collect()
 }
 
+/// The records and sightings of each value, or `None` as soon as a value turns out to be
+/// carried by more than `max_objects` objects.
 pub(crate) fn lookup(
     conn: &Connection,
     keys: &[i64],
     limit: usize,
-) -> rusqlite::Result<Vec<ValueMatches>> {
+    max_objects: Option<i64>,
+) -> rusqlite::Result<Option<Vec<ValueMatches>>> {
     let mut head = conn.prepare_cached(
         "SELECT kind, value, objects, providers FROM observable_values WHERE value_key = ?1",
     )?;
@@ -284,6 +287,9 @@ pub(crate) fn lookup(
         else {
             continue;
         };
+        if max_objects.is_some_and(|max| objects > max) {
+            return Ok(None);
+        }
         let rows = records
             .query_map([key], |x| indexed_from(conn, x, 0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -299,7 +305,7 @@ pub(crate) fn lookup(
             sightings,
         });
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 pub(crate) fn sightings_of(

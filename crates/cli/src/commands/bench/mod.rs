@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
@@ -467,6 +467,5 @@ async fn import(args: ImportArgs, out: Output) -> anyhow::Result<ExitCode> {
         },
     );
     s.finish().await;
-    let _ = Duration::ZERO;
     Ok(ExitCode::SUCCESS)
 }
