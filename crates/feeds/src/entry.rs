@@ -36,15 +36,12 @@ pub enum Change {
     Removed,
 }
 
-/// The feed formats served at `/feeds/{format}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Plain,
-    Csv,
-    Suricata,
-    SuricataDataset,
-    Rpz,
-    Stix,
-    /// Hashes with metadata, for AV vendors (マルウェア対策協議会).
-    Samples,
+impl Change {
+    /// `added` or `removed`, as the CSV feed writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Change::Added => "added",
+            Change::Removed => "removed",
+        }
+    }
 }

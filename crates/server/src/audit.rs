@@ -27,6 +27,7 @@ pub mod action {
     pub const TOKEN_CREATE: &str = "token.create";
     pub const TOKEN_REVOKE: &str = "token.revoke";
     pub const HINT_CLOSE: &str = "hint.close";
+    pub const FEED_PULL: &str = "feed.pull";
 }
 
 impl AppState {

@@ -16,8 +16,9 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::Mac;
 use renkei_accounts::{looks_like_token, token_hash, verify_password};
 use renkei_model::account::OrgStatus;
-use renkei_model::ids::UserId;
+use renkei_model::ids::{TokenId, UserId};
 use renkei_policy::{Identity, Principal};
+use renkei_store::{TokenRecord, TokenScope};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -101,25 +102,13 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principa
     let identity = match parse_authorization(headers)? {
         None => return Ok(Principal::Anonymous),
         Some(Presented::Token { login, secret }) => {
-            by_token(state, login.as_deref(), &secret).await?
+            api_scope(by_token(state, login.as_deref(), &secret).await?)?
         }
         Some(Presented::Password { login, password }) => {
             by_password(state, &login, password).await?
         }
     };
-    if identity.disabled {
-        return Err(ApiError::forbidden(
-            "account_disabled",
-            "This account is disabled",
-        ));
-    }
-    if identity.org_status != OrgStatus::Active {
-        return Err(ApiError::forbidden(
-            "membership_inactive",
-            "Your organisation's membership is not active",
-        )
-        .with_description(format!("Membership status: {}", identity.org_status)));
-    }
+    check_standing(&identity, false)?;
     Ok(Principal::User(identity))
 }
 
@@ -137,28 +126,13 @@ pub async fn principal_any_standing(
     let identity = match parse_authorization(headers)? {
         None => return Ok(Principal::Anonymous),
         Some(Presented::Token { login, secret }) => {
-            by_token(state, login.as_deref(), &secret).await?
+            api_scope(by_token(state, login.as_deref(), &secret).await?)?
         }
         Some(Presented::Password { login, password }) => {
             by_password(state, &login, password).await?
         }
     };
-    if identity.disabled {
-        return Err(ApiError::forbidden(
-            "account_disabled",
-            "This account is disabled",
-        ));
-    }
-    if !matches!(
-        identity.org_status,
-        OrgStatus::Active | OrgStatus::Applicant
-    ) {
-        return Err(ApiError::forbidden(
-            "membership_inactive",
-            "Your organisation's membership is not active",
-        )
-        .with_description(format!("Membership status: {}", identity.org_status)));
-    }
+    check_standing(&identity, true)?;
     Ok(Principal::User(identity))
 }
 
@@ -166,7 +140,7 @@ async fn by_token(
     state: &AppState,
     login: Option<&str>,
     secret: &str,
-) -> Result<Identity, ApiError> {
+) -> Result<(Identity, TokenRecord), ApiError> {
     if !looks_like_token(secret) {
         return Err(ApiError::bad_credentials());
     }
@@ -189,7 +163,78 @@ async fn by_token(
         return Err(ApiError::bad_credentials());
     }
     identity.read_only = token.read_only;
-    Ok(identity)
+    Ok((identity, token))
+}
+
+/// A feed token used anywhere but `/feeds`.
+fn feeds_only() -> ApiError {
+    ApiError::forbidden("token_scope", "This token can only pull feeds (/feeds/…)")
+}
+
+/// Disabled users: 403. Organisations that are not active (or, when `applicant_ok`, still
+/// applying): 403.
+fn check_standing(identity: &Identity, applicant_ok: bool) -> Result<(), ApiError> {
+    if identity.disabled {
+        return Err(ApiError::forbidden(
+            "account_disabled",
+            "This account is disabled",
+        ));
+    }
+    let ok = match identity.org_status {
+        OrgStatus::Active => true,
+        OrgStatus::Applicant => applicant_ok,
+        _ => false,
+    };
+    if !ok {
+        return Err(ApiError::forbidden(
+            "membership_inactive",
+            "Your organisation's membership is not active",
+        )
+        .with_description(format!("Membership status: {}", identity.org_status)));
+    }
+    Ok(())
+}
+
+/// Refuses tokens that may only pull feeds.
+fn api_scope((identity, token): (Identity, TokenRecord)) -> Result<Identity, ApiError> {
+    match token.scope {
+        TokenScope::Api => Ok(identity),
+        TokenScope::Feeds => Err(feeds_only()),
+    }
+}
+
+/// Who pulls a feed: any token (also as `?token=`, since sensor and resolver configurations
+/// often take only a URL) or a password; returns the token used, for counting pulls.
+pub async fn feed_principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    query_token: Option<&str>,
+) -> Result<(Identity, Option<TokenId>), ApiError> {
+    let presented = match (parse_authorization(headers)?, query_token) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "ambiguous_credentials",
+                "Credentials both in the Authorization header and in the URL",
+            ));
+        }
+        (Some(p), None) => p,
+        (None, Some(secret)) => Presented::Token {
+            login: None,
+            secret: secret.to_owned(),
+        },
+        (None, None) => return Err(ApiError::unauthorized()),
+    };
+    let (identity, token) = match presented {
+        Presented::Token { login, secret } => {
+            let (identity, token) = by_token(state, login.as_deref(), &secret).await?;
+            (identity, Some(token.id))
+        }
+        Presented::Password { login, password } => {
+            (by_password(state, &login, password).await?, None)
+        }
+    };
+    check_standing(&identity, false)?;
+    Ok((identity, token))
 }
 
 async fn by_password(

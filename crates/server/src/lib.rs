@@ -23,6 +23,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod feeds;
 pub mod state;
 pub mod taxii;
 
@@ -69,6 +70,7 @@ pub fn app(state: AppState) -> axum::routing::RouterIntoService<axum::body::Body
     Router::new()
         .nest("/taxii2", taxii::router())
         .nest("/api/v1", api::router())
+        .nest("/feeds", feeds::router())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { error::ApiError::not_found("Not found") })
         .layer(middleware::from_fn(catch_panics))

@@ -5,7 +5,7 @@ use renkei_model::account::{Org, OrgKind, OrgStatus, Role, Tier, User};
 use renkei_model::handling::{Classification, Sector};
 use renkei_model::ids::{OrgId, TokenId, UserId};
 use renkei_policy::Identity;
-use renkei_store::{NewOrg, NewToken, NewUser, StoreError, StoreResult, TokenRecord};
+use renkei_store::{NewOrg, NewToken, NewUser, StoreError, StoreResult, TokenRecord, TokenScope};
 use tokio_postgres::Row;
 
 use crate::{db_err, parse, unique_violation};
@@ -44,7 +44,7 @@ fn user_from_row(r: &Row) -> StoreResult<User> {
 }
 
 const TOKEN_COLUMNS: &str =
-    "id, user_id, prefix, read_only, label, created_at, expires_at, revoked";
+    "id, user_id, prefix, read_only, label, created_at, expires_at, revoked, scope";
 
 fn token_from_row(r: &Row) -> StoreResult<TokenRecord> {
     Ok(TokenRecord {
@@ -56,6 +56,7 @@ fn token_from_row(r: &Row) -> StoreResult<TokenRecord> {
         created_at: r.get(5),
         expires_at: r.get(6),
         revoked: r.get(7),
+        scope: TokenScope::from_stored(r.get::<_, &str>(8)),
     })
 }
 
@@ -272,7 +273,7 @@ pub(crate) async fn create_token(c: &impl GenericClient, t: &NewToken) -> StoreR
         return Err(StoreError::NotFound(format!("no user with id {}", t.user)));
     }
     c.execute(
-        "INSERT INTO api_tokens (id, user_id, prefix, secret_sha256, read_only, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO api_tokens (id, user_id, prefix, secret_sha256, read_only, label, created_at, expires_at, scope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
             &t.id.to_string(),
             &t.user.to_string(),
@@ -282,6 +283,7 @@ pub(crate) async fn create_token(c: &impl GenericClient, t: &NewToken) -> StoreR
             &t.label,
             &t.created_at,
             &t.expires_at,
+            &t.scope.as_str(),
         ],
     )
     .await
@@ -291,6 +293,7 @@ pub(crate) async fn create_token(c: &impl GenericClient, t: &NewToken) -> StoreR
         user: t.user,
         prefix: t.prefix.clone(),
         read_only: t.read_only,
+        scope: t.scope,
         label: t.label.clone(),
         created_at: t.created_at,
         expires_at: t.expires_at,

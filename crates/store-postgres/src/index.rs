@@ -24,7 +24,10 @@ use crate::{STYLE, db_err, parse, refs, to_sql_params};
 
 /// A statement prepared once per pooled connection (deadpool's cache): a fixed text is not
 /// parsed again on every call. Plans are still made per execution (`plan_cache_mode`).
-async fn prepared(c: &impl GenericClient, sql: &str) -> StoreResult<tokio_postgres::Statement> {
+pub(crate) async fn prepared(
+    c: &impl GenericClient,
+    sql: &str,
+) -> StoreResult<tokio_postgres::Statement> {
     c.prepare_cached(sql).await.map_err(db_err)
 }
 
@@ -289,11 +292,11 @@ async fn add_observables(
 }
 
 /// The columns [`indexed_from`] reads, for records under alias `r`.
-const INDEXED_COLUMNS: &str = "r.stix_id, r.stix_type, r.version, r.date_added, r.provider_org, r.provider_kind, r.provider_sector, \
+pub(crate) const INDEXED_COLUMNS: &str = "r.stix_id, r.stix_type, r.version, r.date_added, r.provider_org, r.provider_kind, r.provider_sector, \
      r.tlp, r.audience_mask, r.classification, r.uses, r.attribution, r.pap, r.category";
 
 /// A record from [`INDEXED_COLUMNS`] starting at column `at`, with its audience rows.
-fn indexed_from(
+pub(crate) fn indexed_from(
     x: &Row,
     at: usize,
     audience: &HashMap<i64, Vec<(i16, String)>>,
@@ -326,7 +329,7 @@ fn indexed_from(
 }
 
 /// The named audience entries of the records among `rows` whose mask says they have some.
-async fn audiences(
+pub(crate) async fn audiences(
     c: &impl GenericClient,
     rows: &[&Row],
     at: usize,

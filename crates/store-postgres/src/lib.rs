@@ -17,17 +17,19 @@ use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::sql::{Placeholders, SqlParam};
 use renkei_store::{
-    Backend, DeleteOutcome, Deleter, HandlingChange, HintNotice, IngestOutcome, Membership,
-    NdaAcceptance, NewApplication, NewHintNotice, NewOrg, NewRecommendation, NewRecord,
-    NewSubmission, NewToken, NewUser, OrgUpdate, Provenance, RecordQuery, RecordRow, SearchQuery,
-    SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult, StoreStats,
-    StoredSubmission, StreamItem, TokenRecord, UserUpdate, ValueMatches, VersionFilter,
+    Backend, DeleteOutcome, Deleter, FeedPull, FeedRead, FeedRow, HandlingChange, HintNotice,
+    IngestOutcome, Membership, NdaAcceptance, NewApplication, NewHintNotice, NewOrg,
+    NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser, OrgUpdate, Provenance,
+    RecordQuery, RecordRow, SearchQuery, SharedValue, SightingRow, StatusChange, Store, StoreError,
+    StoreResult, StoreStats, StoredSubmission, StreamItem, TokenRecord, UserUpdate, ValueMatches,
+    VersionFilter,
 };
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 mod accounts;
 mod audit;
+mod feeds;
 mod handling;
 mod index;
 mod membership;
@@ -38,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_membership_audit.sql")),
     (3, include_str!("../migrations/0003_index.sql")),
+    (4, include_str!("../migrations/0004_feeds.sql")),
 ];
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x5245_4e4b_0001;
@@ -498,6 +501,18 @@ impl Store for PostgresStore {
         limit: usize,
     ) -> StoreResult<Vec<HintNotice>> {
         index::hint_notices(&self.client().await?, include_closed, limit).await
+    }
+
+    async fn feed_rows(&self, since: Option<i64>, now: i64) -> StoreResult<FeedRead> {
+        feeds::read(&mut self.client().await?, since, now).await
+    }
+
+    async fn feed_rows_carrying(&self, keys: &[i64], now: i64) -> StoreResult<Vec<FeedRow>> {
+        feeds::carrying(&self.client().await?, keys, now).await
+    }
+
+    async fn note_feed_pull(&self, pull: &FeedPull) -> StoreResult<()> {
+        feeds::note_pull(&self.client().await?, pull).await
     }
 
     async fn close_hint_notice(&self, id: i64, at: i64) -> StoreResult<bool> {

@@ -184,6 +184,7 @@ pub(crate) async fn ingest_tx(
         .map_err(db_err)?;
     }
     crate::index::add(tx, &provider, &plan.inserts, now).await?;
+    crate::feeds::add(tx, &plan.inserts, &plan.demote, first).await?;
     Ok(plan.outcomes)
 }
 
@@ -343,6 +344,7 @@ pub(crate) async fn delete(
     )
     .await
     .map_err(db_err)?;
+    crate::feeds::remove(tx, &deletable, now).await?;
     tx.execute(
         "UPDATE records SET latest = CASE WHEN version = (SELECT MAX(version) FROM records WHERE id_key = $2 AND stix_id = $1 AND deleted_at IS NULL) THEN 1 ELSE 0 END \
          WHERE id_key = $2 AND stix_id = $1 AND deleted_at IS NULL",

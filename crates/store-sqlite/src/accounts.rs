@@ -6,7 +6,7 @@ use renkei_model::account::{Org, OrgKind, OrgStatus, Role, Tier, User};
 use renkei_model::handling::{Classification, Sector};
 use renkei_model::ids::{OrgId, TokenId, UserId};
 use renkei_policy::Identity;
-use renkei_store::{NewOrg, NewToken, NewUser, StoreError, StoreResult, TokenRecord};
+use renkei_store::{NewOrg, NewToken, NewUser, StoreError, StoreResult, TokenRecord, TokenScope};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::db_err;
@@ -231,7 +231,7 @@ pub(crate) fn create_token(conn: &Connection, t: &NewToken) -> StoreResult<Token
         return Err(StoreError::NotFound(format!("no user with id {}", t.user)));
     }
     conn.execute(
-        "INSERT INTO api_tokens (id, user_id, prefix, secret_sha256, read_only, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO api_tokens (id, user_id, prefix, secret_sha256, read_only, label, created_at, expires_at, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             t.id.to_string(),
             t.user.to_string(),
@@ -240,7 +240,8 @@ pub(crate) fn create_token(conn: &Connection, t: &NewToken) -> StoreResult<Token
             t.read_only,
             t.label,
             t.created_at,
-            t.expires_at
+            t.expires_at,
+            t.scope.as_str()
         ],
     )
     .map_err(db_err)?;
@@ -249,6 +250,7 @@ pub(crate) fn create_token(conn: &Connection, t: &NewToken) -> StoreResult<Token
         user: t.user,
         prefix: t.prefix.clone(),
         read_only: t.read_only,
+        scope: t.scope,
         label: t.label.clone(),
         created_at: t.created_at,
         expires_at: t.expires_at,
@@ -257,7 +259,7 @@ pub(crate) fn create_token(conn: &Connection, t: &NewToken) -> StoreResult<Token
 }
 
 const TOKEN_COLUMNS: &str =
-    "id, user_id, prefix, read_only, label, created_at, expires_at, revoked";
+    "id, user_id, prefix, read_only, label, created_at, expires_at, revoked, scope";
 
 fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     Ok(TokenRecord {
@@ -269,6 +271,7 @@ fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
         created_at: r.get(5)?,
         expires_at: r.get(6)?,
         revoked: r.get(7)?,
+        scope: TokenScope::from_stored(&r.get::<_, String>(8)?),
     })
 }
 

@@ -201,10 +201,10 @@ fn add_provider(
 }
 
 /// The columns [`indexed_from`] reads, for records under alias `r`.
-const INDEXED_COLUMNS: &str = "r.stix_id, r.stix_type, r.version, r.date_added, r.provider_org, r.provider_kind, r.provider_sector, \
+pub(crate) const INDEXED_COLUMNS: &str = "r.stix_id, r.stix_type, r.version, r.date_added, r.provider_org, r.provider_kind, r.provider_sector, \
      r.tlp, r.audience_mask, r.classification, r.uses, r.attribution, r.pap, r.category";
 
-fn indexed_from(
+pub(crate) fn indexed_from(
     conn: &Connection,
     x: &rusqlite::Row<'_>,
     at: usize,

@@ -15,16 +15,18 @@ use renkei_model::handling::Handling;
 use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::{
-    Backend, DeleteOutcome, Deleter, HandlingChange, HintNotice, IngestOutcome, Membership,
-    NdaAcceptance, NewApplication, NewHintNotice, NewOrg, NewRecommendation, NewRecord,
-    NewSubmission, NewToken, NewUser, OrgUpdate, Provenance, RecordQuery, RecordRow, SearchQuery,
-    SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult, StoreStats,
-    StoredSubmission, StreamItem, TokenRecord, UserUpdate, ValueMatches, VersionFilter,
+    Backend, DeleteOutcome, Deleter, FeedPull, FeedRead, FeedRow, HandlingChange, HintNotice,
+    IngestOutcome, Membership, NdaAcceptance, NewApplication, NewHintNotice, NewOrg,
+    NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser, OrgUpdate, Provenance,
+    RecordQuery, RecordRow, SearchQuery, SharedValue, SightingRow, StatusChange, Store, StoreError,
+    StoreResult, StoreStats, StoredSubmission, StreamItem, TokenRecord, UserUpdate, ValueMatches,
+    VersionFilter,
 };
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 mod accounts;
 mod audit;
+mod feeds;
 mod handling;
 mod index;
 mod membership;
@@ -531,6 +533,21 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> StoreResult<Vec<HintNotice>> {
         self.read(move |c| index::hint_notices(c, include_closed, limit))
+            .await
+    }
+
+    async fn feed_rows(&self, since: Option<i64>, now: i64) -> StoreResult<FeedRead> {
+        self.read(move |c| feeds::read(c, since, now)).await
+    }
+
+    async fn feed_rows_carrying(&self, keys: &[i64], now: i64) -> StoreResult<Vec<FeedRow>> {
+        let keys = keys.to_vec();
+        self.read(move |c| feeds::carrying(c, &keys, now)).await
+    }
+
+    async fn note_feed_pull(&self, pull: &FeedPull) -> StoreResult<()> {
+        let pull = pull.clone();
+        self.write(move |c| feeds::note_pull(c, &pull).map_err(db_err))
             .await
     }
 

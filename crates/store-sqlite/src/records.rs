@@ -166,6 +166,7 @@ pub(crate) fn ingest(
         }
     }
     crate::index::add(tx, &provider, &plan.inserts, known, now)?;
+    crate::feeds::add(tx, &plan.inserts, &plan.demote, first)?;
     Ok(plan.outcomes)
 }
 
@@ -281,6 +282,7 @@ pub(crate) fn delete(
             stmt.execute(params![seq, now])?;
         }
     }
+    crate::feeds::remove(tx, &deletable, now)?;
     // The newest remaining version becomes the latest again.
     tx.execute(
         "UPDATE records SET latest = (version = (SELECT MAX(version) FROM records WHERE id_key = ?2 AND stix_id = ?1 AND deleted_at IS NULL)) \

@@ -30,6 +30,18 @@ pub struct IndexTerms {
     pub category: Option<String>,
     /// For a `sighting`: what it sights and how.
     pub sighting: Option<SightingTerm>,
+    /// For an object that can go into defenders' feeds (an indicator or an observable, not
+    /// revoked): what feeds show of it. The store adds a feed row when the handling allows.
+    pub feed: Option<FeedTerms>,
+}
+
+/// What feeds show of an object besides its observables.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeedTerms {
+    /// Its `name`, when it has one.
+    pub label: Option<String>,
+    /// An indicator's `valid_until` (µs since the epoch).
+    pub valid_until: Option<i64>,
 }
 
 /// One normalised observable.

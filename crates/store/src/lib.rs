@@ -15,6 +15,7 @@ use renkei_policy::{Identity, ReadScope};
 
 pub mod codec;
 mod error;
+mod feeds;
 mod index;
 mod membership;
 pub mod plan;
@@ -25,6 +26,7 @@ mod types;
 pub mod conformance;
 
 pub use error::{StoreError, StoreResult};
+pub use feeds::*;
 pub use index::*;
 pub use membership::*;
 pub use types::*;
@@ -199,6 +201,20 @@ pub trait Store: Send + Sync + 'static {
     /// Closes a hint notice (the secretariat brokered contact or decided not to); false if
     /// there is no such open notice.
     async fn close_hint_notice(&self, id: i64, at: i64) -> StoreResult<bool>;
+
+    // --- feeds for defenders (see `feeds`) ---
+
+    /// Feed rows that may go into feeds (pre-filtered; the caller decides each): every active
+    /// one when `since` is `None`; otherwise those added after `since`, and those removed or
+    /// expired after it (`removed`). `now` decides expiry.
+    async fn feed_rows(&self, since: Option<i64>, now: i64) -> StoreResult<FeedRead>;
+
+    /// The active, pre-filtered feed rows of objects indexed under any of `keys` (to tell
+    /// whether a value removed from one row is still carried by another).
+    async fn feed_rows_carrying(&self, keys: &[i64], now: i64) -> StoreResult<Vec<FeedRow>>;
+
+    /// Records a pull of a feed.
+    async fn note_feed_pull(&self, pull: &FeedPull) -> StoreResult<()>;
 
     // --- TAXII status resources ---
 

@@ -49,9 +49,38 @@ pub struct NewToken {
     pub prefix: String,
     pub secret_sha256: [u8; 32],
     pub read_only: bool,
+    pub scope: TokenScope,
     pub label: Option<String>,
     pub created_at: i64,
     pub expires_at: Option<i64>,
+}
+
+/// What a token may be used for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TokenScope {
+    /// Everything its user may do (read-only tokens excepted).
+    #[default]
+    Api,
+    /// Only pulling `/feeds`: for sensor and resolver configurations, where a token is
+    /// stored in plain text and often in a URL.
+    Feeds,
+}
+
+impl TokenScope {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TokenScope::Api => "api",
+            TokenScope::Feeds => "feeds",
+        }
+    }
+
+    /// Reads a stored scope; an unknown one is read as the narrowest.
+    pub fn from_stored(s: &str) -> Self {
+        match s {
+            "api" => TokenScope::Api,
+            _ => TokenScope::Feeds,
+        }
+    }
 }
 
 /// A token as the authentication layer needs it.
@@ -61,6 +90,7 @@ pub struct TokenRecord {
     pub user: UserId,
     pub prefix: String,
     pub read_only: bool,
+    pub scope: TokenScope,
     pub label: Option<String>,
     pub created_at: i64,
     pub expires_at: Option<i64>,

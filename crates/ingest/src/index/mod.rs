@@ -6,7 +6,8 @@ mod observables;
 
 pub use observables::{MAX_OBSERVABLES_PER_OBJECT, observables_of};
 
-use renkei_store::{IndexTerms, ObservableTerm, SightingTerm};
+use renkei_model::stix::Timestamp;
+use renkei_store::{FeedTerms, IndexTerms, ObservableTerm, SightingTerm};
 use serde_json::Value;
 
 /// The index terms of one object (its JSON as submitted).
@@ -41,5 +42,36 @@ pub fn terms_of_value(object: &Value) -> IndexTerms {
                 })
             })
             .flatten(),
+        feed: feed_terms(object, object_type),
     }
+}
+
+/// Types whose values defenders can block: indicators and the observables they are made of.
+const FEED_TYPES: [&str; 7] = [
+    "indicator",
+    "ipv4-addr",
+    "ipv6-addr",
+    "domain-name",
+    "url",
+    "file",
+    "email-addr",
+];
+
+/// What feeds show of an object, if it is of a type that goes into feeds and not revoked.
+fn feed_terms(object: &Value, object_type: &str) -> Option<FeedTerms> {
+    if !FEED_TYPES.contains(&object_type)
+        || object.get("revoked").and_then(Value::as_bool) == Some(true)
+    {
+        return None;
+    }
+    let label = object
+        .get("name")
+        .and_then(Value::as_str)
+        .map(|n| n.chars().take(200).collect());
+    let valid_until = object
+        .get("valid_until")
+        .and_then(Value::as_str)
+        .and_then(|t| Timestamp::parse(t).ok())
+        .map(|t| t.unix_micros());
+    Some(FeedTerms { label, valid_until })
 }

@@ -13,7 +13,7 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-mod common;
+pub(crate) mod common;
 pub mod correlation;
 pub mod lookup;
 pub mod membership;

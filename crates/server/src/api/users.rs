@@ -19,7 +19,7 @@ use renkei_membership::{
 use renkei_model::account::{Role, User, check_login};
 use renkei_model::handling::Classification;
 use renkei_model::ids::{TokenId, UserId};
-use renkei_store::{NewToken, NewUser, TokenRecord, UserUpdate};
+use renkei_store::{NewToken, NewUser, TokenRecord, TokenScope, UserUpdate};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -262,6 +262,7 @@ fn token_json(t: &TokenRecord) -> Value {
         "prefix": t.prefix,
         "label": t.label,
         "read_only": t.read_only,
+        "scope": t.scope.as_str(),
         "created_at": instant(t.created_at),
         "expires_at": t.expires_at.map(instant),
         "revoked": t.revoked,
@@ -293,6 +294,9 @@ struct NewTokenBody {
     label: Option<String>,
     #[serde(default)]
     read_only: bool,
+    /// `api` (the default) or `feeds`: a token that can only pull `/feeds`.
+    #[serde(default)]
+    scope: Option<String>,
     expires_days: Option<u32>,
 }
 
@@ -321,6 +325,17 @@ async fn create_token(
             format!("`expires_days` must be between 1 and {MAX_TOKEN_DAYS}."),
         ));
     }
+    let scope = match body.scope.as_deref() {
+        None | Some("api") => TokenScope::Api,
+        Some("feeds") => TokenScope::Feeds,
+        Some(other) => {
+            return Err(invalid(
+                "invalid_scope",
+                "Invalid token scope",
+                format!("`scope` is `api` or `feeds`, not `{other}`."),
+            ));
+        }
+    };
     let mut random = [0u8; 32];
     state.entropy.fill(&mut random);
     let minted = mint_token(random);
@@ -332,7 +347,8 @@ async fn create_token(
             user: owner.id,
             prefix: minted.prefix.clone(),
             secret_sha256: minted.sha256,
-            read_only: body.read_only,
+            read_only: body.read_only || scope == TokenScope::Feeds,
+            scope,
             label: body.label,
             created_at: now,
             expires_at: body.expires_days.map(|d| now + i64::from(d) * DAY_MICROS),

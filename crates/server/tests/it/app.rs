@@ -196,6 +196,7 @@ impl TestApp {
                 prefix: minted.prefix.clone(),
                 secret_sha256: minted.sha256,
                 read_only: read_only_token,
+                scope: renkei_store::TokenScope::Api,
                 label: None,
                 created_at: SystemClock_now(),
                 expires_at: None,

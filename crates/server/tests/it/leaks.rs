@@ -582,6 +582,46 @@ async fn every_endpoint_as_every_user(app: TestApp) {
         // Lookups, hints and search.
         checked += lookups_and_search(&app, reader, &providers, &recs, &raw, &authors).await;
 
+        // Feeds: exactly the values of the records allowed on the defensive-feed path, in
+        // every format, and never a provider.
+        let feedable = expected(&reader.principal, &providers, &recs, Path::DefensiveFeed);
+        let mut want: BTreeSet<String> = feedable.iter().map(|id| own_value(id)).collect();
+        if !feedable.is_empty() {
+            want.insert(SHARED_VALUE.to_owned());
+        }
+        let r = app.get("/feeds/plain", Some(&reader.user)).await;
+        assert_eq!(r.status, StatusCode::OK, "{who}: feed {}", r.text());
+        let got: BTreeSet<String> = r.text().lines().map(str::to_owned).collect();
+        assert_eq!(got, want, "{who}: plain feed");
+        for format in ["csv", "stix", "rpz", "suricata"] {
+            let r = app
+                .get(&format!("/feeds/{format}"), Some(&reader.user))
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::OK,
+                "{who}: {format} feed {}",
+                r.text()
+            );
+            let text = r.text();
+            for id in recs
+                .iter()
+                .map(|x| &x.id)
+                .filter(|id| !feedable.contains(*id))
+            {
+                assert!(
+                    !text.contains(&own_value(id)),
+                    "{who}: {format} feed leaks {id}"
+                );
+            }
+            assert_no_author(
+                &[text],
+                &recs.iter().map(|x| x.author.as_str()).collect::<Vec<_>>(),
+                who,
+                format,
+            );
+        }
+
         // One by one: visible records answer 200, the others exactly like a missing record.
         let missing_taxii = error_shape(
             &app.get(

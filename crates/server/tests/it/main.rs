@@ -6,6 +6,7 @@
 mod app;
 mod auth;
 mod bad_input;
+mod feeds;
 mod leaks;
 mod lookup;
 mod membership;

@@ -23,8 +23,10 @@ use uuid::Uuid;
 
 use crate::*;
 
+mod feeds;
 mod index;
 mod trust;
+pub use feeds::*;
 pub use index::*;
 pub use trust::*;
 
@@ -64,7 +66,8 @@ macro_rules! conformance_tests {
             saturated_values_only_count,
             sightings_are_indexed,
             search_tokens_filters_and_scope,
-            hint_notices_queue
+            hint_notices_queue,
+            feed_rows_follow_versions_sightings_and_deletion
         );
     };
     (@each $make:expr; $($name:ident),*) => {
@@ -309,6 +312,7 @@ pub async fn tokens(store: Arc<dyn Store>) {
         prefix: "rnk_abcd".into(),
         secret_sha256: sha,
         read_only: true,
+        scope: TokenScope::Api,
         label: Some("SOC feed".into()),
         created_at: T0,
         expires_at: Some(T0 + 1),

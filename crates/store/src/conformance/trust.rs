@@ -243,6 +243,7 @@ pub async fn user_updates_and_token_revocation(store: Arc<dyn Store>) {
         prefix: format!("rnk_{n}"),
         secret_sha256: [n; 32],
         read_only: n.is_multiple_of(2),
+        scope: TokenScope::Api,
         label: Some(format!("token {n}")),
         created_at: at,
         expires_at: None,

@@ -24,7 +24,7 @@ use renkei_model::handling::{Classification, Sector};
 use renkei_model::ids::{OrgId, TokenId, UserId};
 use renkei_model::stix::Timestamp;
 use renkei_server::{Clock, Entropy, OsEntropy, SystemClock};
-use renkei_store::{NewOrg, NewToken, NewUser, Store, TokenRecord};
+use renkei_store::{NewOrg, NewToken, NewUser, Store, TokenRecord, TokenScope};
 use serde_json::Value;
 
 use crate::config::Config;
@@ -217,6 +217,7 @@ pub async fn add_token(
     store: &dyn Store,
     login: &str,
     read_only: bool,
+    scope: TokenScope,
     expires_days: Option<u32>,
     label: Option<String>,
 ) -> anyhow::Result<(TokenRecord, String)> {
@@ -231,7 +232,8 @@ pub async fn add_token(
             user: user.id,
             prefix: minted.prefix.clone(),
             secret_sha256: minted.sha256,
-            read_only,
+            read_only: read_only || scope == TokenScope::Feeds,
+            scope,
             label,
             created_at: now,
             expires_at: expires_days.map(|d| now + i64::from(d) * 86_400 * 1_000_000),

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use renkei_membership::text;
 use renkei_model::ids::TokenId;
 use renkei_server::audit::action;
-use renkei_store::TokenRecord;
+use renkei_store::{TokenRecord, TokenScope};
 use serde_json::{Value, json};
 
 use super::{Ctx, add_token, find_user, instant, refused};
@@ -19,6 +19,9 @@ pub enum TokenCommand {
         /// The token may read but not write.
         #[arg(long)]
         read_only: bool,
+        /// A feed token: it can only pull `/feeds` (for sensor and resolver configurations).
+        #[arg(long)]
+        feeds: bool,
         /// Expire after this many days.
         #[arg(long, value_name = "D")]
         expires_days: Option<u32>,
@@ -44,26 +47,39 @@ pub(super) async fn token_command(ctx: &Ctx<'_>, command: TokenCommand) -> anyho
         TokenCommand::Add {
             login,
             read_only,
+            feeds,
             expires_days,
             label,
         } => {
             if let Some(label) = &label {
                 text::check_label(label).map_err(refused)?;
             }
-            let (token, secret) = add_token(store, &login, read_only, expires_days, label).await?;
+            let scope = if feeds {
+                TokenScope::Feeds
+            } else {
+                TokenScope::Api
+            };
+            let (token, secret) =
+                add_token(store, &login, read_only, scope, expires_days, label).await?;
             ctx.audit
                 .record(
                     action::TOKEN_CREATE,
                     token.id,
-                    json!({ "user": token.user, "prefix": token.prefix, "read_only": token.read_only, "expires_at": token.expires_at }),
+                    json!({ "user": token.user, "prefix": token.prefix, "read_only": token.read_only, "scope": token.scope.as_str(), "expires_at": token.expires_at }),
                 )
                 .await?;
             out.show(
-                &json!({ "token": secret, "id": token.id, "prefix": token.prefix, "read_only": token.read_only, "expires_at": token.expires_at }),
+                &json!({ "token": secret, "id": token.id, "prefix": token.prefix, "read_only": token.read_only, "scope": token.scope.as_str(), "expires_at": token.expires_at }),
                 || {
                     format!(
-                        "{secret}\n\nThis is the only time the token is shown; store it safely.\nUse it as `Authorization: Bearer <token>` or as the password with HTTP Basic.{}",
-                        if read_only { "\nThe token is read-only." } else { "" }
+                        "{secret}\n\nThis is the only time the token is shown; store it safely.\n{}",
+                        if feeds {
+                            "It can only pull feeds: `/feeds/{format}?token=<token>` or `Authorization: Bearer <token>`."
+                        } else if read_only {
+                            "Use it as `Authorization: Bearer <token>` or as the password with HTTP Basic.\nThe token is read-only."
+                        } else {
+                            "Use it as `Authorization: Bearer <token>` or as the password with HTTP Basic."
+                        }
                     )
                 },
             );
@@ -135,6 +151,7 @@ fn token_json(t: &TokenRecord) -> Value {
         "prefix": t.prefix,
         "label": t.label,
         "read_only": t.read_only,
+        "scope": t.scope.as_str(),
         "created_at": instant(t.created_at),
         "expires_at": t.expires_at.map(instant),
         "revoked": t.revoked,

@@ -58,12 +58,12 @@ pub struct CorrelateArgs {
 }
 
 /// The i-th stored IPv4 address: public, never on an exclusion list, distinct for i < 2^24.
-fn ip(i: usize) -> String {
+pub(super) fn ip(i: usize) -> String {
     format!("45.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255)
 }
 
 /// An indicator carrying `values`, with its index terms.
-fn record(values: &[String], handling: &Handling) -> anyhow::Result<NewRecord> {
+pub(super) fn record(values: &[String], handling: &Handling) -> anyhow::Result<NewRecord> {
     let pattern: Vec<String> = values
         .iter()
         .map(|v| format!("[ipv4-addr:value = '{v}']"))
@@ -105,7 +105,7 @@ fn bar(len: usize, what: &str) -> ProgressBar {
 
 /// Fills the store with `n` records built by `make(i)`, streamed in transactions of about
 /// a million observables (as `renkei import` streams a file); returns the seconds taken.
-async fn fill(
+pub(super) async fn fill(
     store: &Arc<dyn Store>,
     me: &Identity,
     n: usize,
@@ -157,7 +157,7 @@ async fn fill(
     Ok(started.elapsed().as_secs_f64())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(super) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

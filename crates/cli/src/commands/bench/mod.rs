@@ -27,6 +27,7 @@ use crate::commands::admin::{add_org, add_token, add_user};
 use crate::commands::import::import_file;
 use crate::output::Output;
 
+mod feeds;
 mod index;
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +40,8 @@ pub enum BenchCommand {
     Lookup(index::LookupArgs),
     /// Ingesting one more record that shares a value with very many.
     Correlate(index::CorrelateArgs),
+    /// Full and incremental feeds for defenders over HTTP.
+    Feeds(feeds::FeedsArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -91,6 +94,7 @@ pub async fn run(command: BenchCommand, out: Output) -> anyhow::Result<ExitCode>
         BenchCommand::Import(args) => import(args, out).await,
         BenchCommand::Lookup(args) => index::lookup(args, out).await,
         BenchCommand::Correlate(args) => index::correlate(args, out).await,
+        BenchCommand::Feeds(args) => feeds::feeds(args, out).await,
     }
 }
 
@@ -213,7 +217,15 @@ async fn bench_user(store: &dyn Store) -> anyhow::Result<(String, renkei_policy:
         None,
     )
     .await?;
-    let (_, token) = add_token(store, "bench", false, None, None).await?;
+    let (_, token) = add_token(
+        store,
+        "bench",
+        false,
+        renkei_store::TokenScope::Api,
+        None,
+        None,
+    )
+    .await?;
     let identity = store.identity(user.id).await?.context("bench identity")?;
     Ok((token, identity))
 }

@@ -1,0 +1,250 @@
+//! `/feeds/{format}`: machine feeds for defenders (issue 5 §3, design §4 rule 4).
+//!
+//! Whoever pulls — a feed token (`?token=` or `Authorization: Bearer`), or any member's
+//! credentials — receives exactly the values of the feed rows that `renkei_policy::decide`
+//! allows them on `Path::DefensiveFeed`: `defensive_feeds` consent, PAP CLEAR/GREEN, TLP ≤
+//! AMBER, unclassified, and readable by them. Full by default; `since=<cursor>` gives what
+//! was added and what dropped out after the cursor (`X-Renkei-Feed-Cursor` of the previous
+//! pull). The body's SHA-256 is its `ETag`, so `If-None-Match` answers 304 whenever nothing
+//! the puller would receive has changed.
+
+use std::collections::{BTreeMap, HashSet};
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use renkei_feeds::{Change, FeedEntry, FeedMeta, Format};
+use renkei_model::stix::Timestamp;
+use renkei_observables::ObservableType;
+use renkei_policy::{Decision, Identity, Path, Principal, RecordMeta, decide};
+use renkei_store::{FeedPull, FeedRow, value_key};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::api::common;
+use crate::audit::action;
+use crate::auth;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The RPZ zone's origin.
+const RPZ_ZONE: &str = "rpz.renkei.invalid.";
+/// The header carrying the cursor to pass as `since` next time.
+const CURSOR_HEADER: &str = "x-renkei-feed-cursor";
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/{format}", get(pull))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PullParams {
+    token: Option<String>,
+    /// A cursor (`X-Renkei-Feed-Cursor`, an RFC 3339 timestamp): only what changed after it.
+    since: Option<String>,
+    /// For `suricata-dataset`: `domains`, `ips`, `md5` or `sha256`.
+    set: Option<String>,
+}
+
+async fn pull(
+    State(state): State<AppState>,
+    UrlPath(format): UrlPath<String>,
+    headers: HeaderMap,
+    params: Result<Query<PullParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let params = common::query(params)?;
+    let format = parse_format(&format, params.set.as_deref())?;
+    let (me, token) = auth::feed_principal(&state, &headers, params.token.as_deref()).await?;
+    let since = params
+        .since
+        .as_deref()
+        .map(|s| {
+            Timestamp::parse(s).map(|t| t.unix_micros()).map_err(|e| {
+                ApiError::bad_request("invalid_parameter", "Invalid `since` cursor")
+                    .with_description(format!(
+                        "{e}: pass the X-Renkei-Feed-Cursor of a previous pull"
+                    ))
+            })
+        })
+        .transpose()?;
+    let now = state.clock.now_micros();
+    let read = state.store.feed_rows(since, now).await?;
+    let entries = entries_for(&state, &me, read.rows, since.is_some(), now).await?;
+
+    let meta = FeedMeta {
+        generated_at: now,
+        since,
+        serial: u32::try_from(now / 1_000_000 % i64::from(u32::MAX)).unwrap_or(0),
+        zone: RPZ_ZONE.to_owned(),
+        sid_base: renkei_feeds::DEFAULT_SID_BASE,
+        title: "Renkei defensive feed".to_owned(),
+    };
+    let mut body = Vec::new();
+    renkei_feeds::render(format, &entries, &meta, &mut body).map_err(|e| {
+        tracing::error!(error = %e, "feed rendering failed");
+        ApiError::internal()
+    })?;
+    let etag = format!("\"{}\"", hex(&Sha256::digest(&body)[..16]));
+
+    state
+        .store
+        .note_feed_pull(&FeedPull {
+            token,
+            user: me.user,
+            org: me.org,
+            format: format.name().to_owned(),
+            at: now,
+            entries: entries.len() as u64,
+            full: since.is_none(),
+        })
+        .await?;
+    state
+        .audit(
+            Some(&me),
+            action::FEED_PULL,
+            format.name(),
+            json!({ "entries": entries.len(), "since": params.since, "token": token }),
+        )
+        .await?;
+
+    let cursor = Timestamp::from_unix_micros(read.cursor).to_taxii_micros();
+    let mut out = if headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = body.into_response();
+        r.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(format.content_type()),
+        );
+        r
+    };
+    let h = out.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&cursor) {
+        h.insert(CURSOR_HEADER, v);
+    }
+    Ok(out)
+}
+
+fn parse_format(name: &str, set: Option<&str>) -> Result<Format, ApiError> {
+    Format::parse(name, set).map_err(|e| {
+        ApiError::not_found("No such feed").with_description(format!(
+            "{e}. Feeds: plain, csv, suricata, suricata-dataset?set=domains|ips|md5|sha256, rpz, stix, samples."
+        ))
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn meta(row: &FeedRow) -> RecordMeta<'_> {
+    RecordMeta {
+        provider: row.record.provider,
+        provider_kind: row.record.provider_kind,
+        provider_sector: row.record.provider_sector.as_ref(),
+        handling: &row.record.handling,
+    }
+}
+
+fn allowed(principal: &Principal, row: &FeedRow) -> bool {
+    matches!(
+        decide(principal, &meta(row), Path::DefensiveFeed),
+        Decision::Allow(_)
+    )
+}
+
+/// The entries the caller receives from `rows`: one per value, from the newest row that
+/// carries it, with the strictest TLP of those rows. In an incremental pull a value drops
+/// out only if no row the caller may pull still carries it.
+async fn entries_for(
+    state: &AppState,
+    me: &Identity,
+    rows: Vec<FeedRow>,
+    incremental: bool,
+    now: i64,
+) -> Result<Vec<FeedEntry>, ApiError> {
+    let principal = Principal::User(me.clone());
+    let mut added: BTreeMap<(String, String), FeedEntry> = BTreeMap::new();
+    let mut removed: BTreeMap<(String, String), FeedEntry> = BTreeMap::new();
+    for row in rows.iter().filter(|r| allowed(&principal, r)) {
+        let target = if row.removed {
+            &mut removed
+        } else {
+            &mut added
+        };
+        for (kind, value) in &row.entries {
+            let Some(entry) = entry_of(row, kind, value) else {
+                continue;
+            };
+            merge(target, entry);
+        }
+    }
+    if incremental && !removed.is_empty() {
+        removed.retain(|k, _| !added.contains_key(k));
+        let keys: Vec<i64> = removed.values().map(|e| e.value_key).collect();
+        let still: HashSet<(String, String)> = state
+            .store
+            .feed_rows_carrying(&keys, now)
+            .await?
+            .iter()
+            .filter(|r| allowed(&principal, r))
+            .flat_map(|r| r.entries.iter().cloned())
+            .collect();
+        removed.retain(|k, _| !still.contains(k));
+    }
+    added.extend(removed);
+    Ok(added.into_values().collect())
+}
+
+fn entry_of(row: &FeedRow, kind: &str, value: &str) -> Option<FeedEntry> {
+    let parsed: ObservableType = kind.parse().ok()?;
+    Some(FeedEntry {
+        kind: parsed,
+        value: value.to_owned(),
+        value_key: value_key(kind, value),
+        record: row.record.stix_id.clone(),
+        tlp: row.record.handling.tlp,
+        category: row.record.category.clone(),
+        label: row.label.clone(),
+        first_seen: row.record.date_added,
+        valid_until: row.valid_until,
+        change: if row.removed {
+            Change::Removed
+        } else {
+            Change::Added
+        },
+    })
+}
+
+/// Keeps one entry per value: the newest record's, with the strictest TLP.
+fn merge(into: &mut BTreeMap<(String, String), FeedEntry>, entry: FeedEntry) {
+    let key = (entry.kind.name().to_owned(), entry.value.clone());
+    match into.get_mut(&key) {
+        None => {
+            into.insert(key, entry);
+        }
+        Some(kept) => {
+            let tlp = if entry.tlp.rank() > kept.tlp.rank() {
+                entry.tlp
+            } else {
+                kept.tlp
+            };
+            if entry.first_seen > kept.first_seen {
+                *kept = entry;
+            }
+            kept.tlp = tlp;
+        }
+    }
+}

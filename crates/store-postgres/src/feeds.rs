@@ -1,0 +1,258 @@
+//! Feed rows (see `renkei_store::feeds`): written inside the ingest and delete transactions,
+//! read by `/feeds`.
+
+use deadpool_postgres::GenericClient;
+use renkei_store::plan::PlannedRow;
+use renkei_store::{
+    FEED_REMOVING_SIGHTINGS, FeedPrefilter, FeedPull, FeedRead, FeedRow, StoreResult,
+    feed_entries_text, parse_feed_entries,
+};
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use crate::db_err;
+use crate::index::{INDEXED_COLUMNS, audiences, indexed_from, prepared};
+
+/// The feed rows of an ingest (see the SQLite backend's twin): demoted versions drop out,
+/// new latest versions carrying feed values come in unless already reported false positive
+/// or expired, removing sightings take their target out. `at` is the batch's first
+/// `date_added`.
+pub(crate) async fn add(
+    tx: &impl GenericClient,
+    inserts: &[PlannedRow<'_>],
+    demoted: &[i64],
+    at: i64,
+) -> StoreResult<()> {
+    if !demoted.is_empty() {
+        tx.execute(
+            "UPDATE feed_rows SET removed_at = $2 WHERE date_added = ANY($1) AND removed_at IS NULL",
+            &[&demoted, &at],
+        )
+        .await
+        .map_err(db_err)?;
+    }
+    let removing: Vec<String> = FEED_REMOVING_SIGHTINGS
+        .iter()
+        .map(|k| (*k).to_owned())
+        .collect();
+    let (mut sighted_keys, mut sighted_ids) = (Vec::new(), Vec::new());
+    let (mut added, mut id_keys, mut ids, mut labels, mut valid, mut entries) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for row in inserts {
+        let r = row.record;
+        if let Some(s) = &r.terms.sighting
+            && FEED_REMOVING_SIGHTINGS.contains(&s.kind.as_str())
+        {
+            sighted_keys.push(renkei_store::id_key(&s.of));
+            sighted_ids.push(s.of.clone());
+        }
+        let Some(feed) = &r.terms.feed else { continue };
+        if !row.latest {
+            continue;
+        }
+        let Some(text) = feed_entries_text(&r.terms.observables) else {
+            continue;
+        };
+        added.push(row.date_added);
+        id_keys.push(r.id_key);
+        ids.push(r.stix_id.clone());
+        labels.push(feed.label.clone());
+        valid.push(feed.valid_until);
+        entries.push(text);
+    }
+    if !sighted_keys.is_empty() {
+        tx.execute(
+            "UPDATE feed_rows f SET removed_at = $3 FROM UNNEST($1::int8[], $2::text[]) AS q(k, id) \
+             WHERE f.id_key = q.k AND f.removed_at IS NULL \
+             AND f.date_added IN (SELECT date_added FROM records WHERE id_key = q.k AND stix_id = q.id)",
+            &[&sighted_keys, &sighted_ids, &at],
+        )
+        .await
+        .map_err(db_err)?;
+    }
+    if !added.is_empty() {
+        tx.execute(
+            "INSERT INTO feed_rows (date_added, id_key, label, valid_until, entries) \
+             SELECT q.d, q.k, q.l, q.v, q.e FROM UNNEST($1::int8[], $2::int8[], $3::text[], $4::int8[], $5::text[], $6::text[]) AS q(d, k, l, v, e, id) \
+             WHERE NOT EXISTS (SELECT 1 FROM record_sightings s WHERE s.target_key = q.k AND s.target_id = q.id AND s.kind = ANY($7))",
+            &[&added, &id_keys, &labels, &valid, &entries, &ids, &removing],
+        )
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Takes deleted record versions out of feeds.
+pub(crate) async fn remove(tx: &impl GenericClient, deleted: &[i64], now: i64) -> StoreResult<()> {
+    let max: Option<i64> = tx
+        .query_one("SELECT MAX(date_added) FROM records", &[])
+        .await
+        .map_err(db_err)?
+        .get(0);
+    let at = now.max(max.map_or(i64::MIN, |m| m.saturating_add(1)));
+    tx.execute(
+        "UPDATE feed_rows SET removed_at = $2 WHERE date_added = ANY($1) AND removed_at IS NULL",
+        &[&deleted, &at],
+    )
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// The pre-filter on the record's handling (see `FeedPrefilter`); rows of live records also
+/// need `r.deleted_at IS NULL` (removed rows may belong to deleted ones). Parameters $1–$4.
+const PREFILTER: &str =
+    "(r.uses & $1) <> 0 AND r.tlp <= $2 AND r.pap <= $3 AND r.classification = $4";
+
+/// The pre-filter's parameters, as the columns' types.
+fn prefilter() -> [i16; 4] {
+    let p = FeedPrefilter::new();
+    [p.uses_bit, p.max_tlp, p.max_pap, p.classification].map(|v| i16::try_from(v).unwrap_or(0))
+}
+
+fn select(filter: &str) -> String {
+    format!(
+        "SELECT f.label, f.valid_until, f.entries, {INDEXED_COLUMNS} FROM feed_rows f \
+         JOIN records r ON r.date_added = f.date_added WHERE {filter} AND {PREFILTER}"
+    )
+}
+
+async fn rows_of(
+    c: &impl GenericClient,
+    sql: &str,
+    extra: &[&(dyn ToSql + Sync)],
+    removed: bool,
+) -> StoreResult<Vec<FeedRow>> {
+    let p = prefilter();
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&p[0], &p[1], &p[2], &p[3]];
+    params.extend_from_slice(extra);
+    let stmt = prepared(c, sql).await?;
+    let rows: Vec<Row> = c.query(&stmt, &params).await.map_err(db_err)?;
+    let refs: Vec<&Row> = rows.iter().collect();
+    let audience = audiences(c, &refs, 3).await?;
+    rows.iter()
+        .map(|x| {
+            Ok(FeedRow {
+                label: x.get(0),
+                valid_until: x.get(1),
+                entries: parse_feed_entries(x.get::<_, &str>(2)),
+                record: indexed_from(x, 3, &audience)?,
+                removed,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn read(
+    c: &mut deadpool_postgres::Client,
+    since: Option<i64>,
+    now: i64,
+) -> StoreResult<FeedRead> {
+    // One snapshot for the cursor and the rows.
+    let tx = c
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(db_err)?;
+    let cursor: i64 = tx
+        .query_one(
+            "SELECT GREATEST(COALESCE((SELECT MAX(date_added) FROM feed_rows), 0), COALESCE((SELECT MAX(removed_at) FROM feed_rows), 0))",
+            &[],
+        )
+        .await
+        .map_err(db_err)?
+        .get(0);
+    let rows = match since {
+        None => {
+            rows_of(
+                &tx,
+                &format!(
+                    "{} ORDER BY f.date_added",
+                    select("r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > $5)")
+                ),
+                &[&now],
+                false,
+            )
+            .await?
+        }
+        Some(since) => {
+            let mut rows = rows_of(
+                &tx,
+                &format!(
+                    "{} ORDER BY f.date_added",
+                    select(
+                        "f.date_added >= $5 AND r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > $6)"
+                    )
+                ),
+                &[&since, &now],
+                false,
+            )
+            .await?;
+            rows.extend(
+                rows_of(
+                    &tx,
+                    &format!(
+                        "{} UNION ALL {}",
+                        select("f.removed_at >= $5 AND f.date_added < $5 AND $6::int8 IS NOT NULL"),
+                        select(
+                            "f.valid_until >= $5 AND f.valid_until <= $6 AND f.date_added < $5 AND f.removed_at IS NULL"
+                        )
+                    ),
+                    &[&since, &now],
+                    true,
+                )
+                .await?,
+            );
+            rows
+        }
+    };
+    tx.commit().await.map_err(db_err)?;
+    Ok(FeedRead { rows, cursor })
+}
+
+pub(crate) async fn carrying(
+    c: &impl GenericClient,
+    keys: &[i64],
+    now: i64,
+) -> StoreResult<Vec<FeedRow>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    rows_of(
+        c,
+        &select(
+            "f.id_key IN (SELECT id_key FROM record_observables WHERE value_key = ANY($5)) \
+             AND r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > $6)",
+        ),
+        &[&keys, &now],
+        false,
+    )
+    .await
+}
+
+pub(crate) async fn note_pull(c: &impl GenericClient, pull: &FeedPull) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO feed_pulls (token_id, user_id, org_id, format, at, entries, full_pull) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &pull.token.map(|t| t.to_string()),
+            &pull.user.to_string(),
+            &pull.org.to_string(),
+            &pull.format,
+            &pull.at,
+            &i64::try_from(pull.entries).unwrap_or(i64::MAX),
+            &pull.full,
+        ],
+    )
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}

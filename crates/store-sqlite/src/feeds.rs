@@ -1,0 +1,218 @@
+//! Feed rows (see `renkei_store::feeds`): written inside the ingest and delete transactions,
+//! read by `/feeds`.
+
+use renkei_store::plan::PlannedRow;
+use renkei_store::{
+    FEED_REMOVING_SIGHTINGS, FeedPrefilter, FeedPull, FeedRead, FeedRow, feed_entries_text,
+    parse_feed_entries,
+};
+use rusqlite::{Connection, Transaction, params};
+
+use crate::index::{INDEXED_COLUMNS, indexed_from};
+
+/// The feed rows of an ingest: rows of demoted versions drop out, new latest versions that
+/// carry feed values come in (unless already reported false positive or expired), and
+/// removing sightings take their target out. `at` is the batch's first `date_added`.
+pub(crate) fn add(
+    tx: &Transaction<'_>,
+    inserts: &[PlannedRow<'_>],
+    demoted: &[i64],
+    at: i64,
+) -> rusqlite::Result<()> {
+    let mut remove = tx.prepare_cached(
+        "UPDATE feed_rows SET removed_at = ?2 WHERE date_added = ?1 AND removed_at IS NULL",
+    )?;
+    for d in demoted {
+        remove.execute(params![d, at])?;
+    }
+    let mut reported = tx.prepare_cached(&format!(
+        "SELECT EXISTS (SELECT 1 FROM record_sightings WHERE target_key = ?1 AND target_id = ?2 AND kind IN ({}))",
+        removing_kinds()
+    ))?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO feed_rows (date_added, id_key, label, valid_until, entries) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut sighted = tx.prepare_cached(
+        "UPDATE feed_rows SET removed_at = ?3 WHERE id_key = ?1 AND removed_at IS NULL \
+         AND date_added IN (SELECT date_added FROM records WHERE id_key = ?1 AND stix_id = ?2)",
+    )?;
+    for row in inserts {
+        let r = row.record;
+        if let Some(s) = &r.terms.sighting
+            && FEED_REMOVING_SIGHTINGS.contains(&s.kind.as_str())
+        {
+            sighted.execute(params![renkei_store::id_key(&s.of), s.of, at])?;
+        }
+        let Some(feed) = &r.terms.feed else { continue };
+        if !row.latest {
+            continue;
+        }
+        let Some(entries) = feed_entries_text(&r.terms.observables) else {
+            continue;
+        };
+        if reported.query_row(params![r.id_key, r.stix_id], |x| x.get::<_, bool>(0))? {
+            continue;
+        }
+        insert.execute(params![
+            row.date_added,
+            r.id_key,
+            feed.label,
+            feed.valid_until,
+            entries
+        ])?;
+    }
+    Ok(())
+}
+
+fn removing_kinds() -> String {
+    FEED_REMOVING_SIGHTINGS
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Takes deleted record versions out of feeds.
+pub(crate) fn remove(tx: &Transaction<'_>, deleted: &[i64], now: i64) -> rusqlite::Result<()> {
+    let max: Option<i64> = tx.query_row("SELECT MAX(date_added) FROM records", [], |r| r.get(0))?;
+    let at = now.max(max.map_or(i64::MIN, |m| m.saturating_add(1)));
+    let mut remove = tx.prepare_cached(
+        "UPDATE feed_rows SET removed_at = ?2 WHERE date_added = ?1 AND removed_at IS NULL",
+    )?;
+    for d in deleted {
+        remove.execute(params![d, at])?;
+    }
+    Ok(())
+}
+
+/// The columns read for a feed row, `f` being `feed_rows` and `r` `records`.
+fn columns() -> String {
+    format!("f.label, f.valid_until, f.entries, {INDEXED_COLUMNS}")
+}
+
+/// The pre-filter on the record's handling (see `FeedPrefilter`); rows of live records also
+/// need `r.deleted_at IS NULL` (removed rows may belong to deleted ones). Parameters ?1–?4.
+const PREFILTER: &str =
+    "(r.uses & ?1) != 0 AND r.tlp <= ?2 AND r.pap <= ?3 AND r.classification = ?4";
+
+fn row_from(conn: &Connection, x: &rusqlite::Row<'_>, removed: bool) -> rusqlite::Result<FeedRow> {
+    Ok(FeedRow {
+        label: x.get(0)?,
+        valid_until: x.get(1)?,
+        entries: parse_feed_entries(x.get_ref(2)?.as_str()?),
+        record: indexed_from(conn, x, 3)?,
+        removed,
+    })
+}
+
+pub(crate) fn read(conn: &Connection, since: Option<i64>, now: i64) -> rusqlite::Result<FeedRead> {
+    let p = FeedPrefilter::new();
+    let cursor: i64 = conn.query_row(
+        "SELECT MAX(COALESCE((SELECT MAX(date_added) FROM feed_rows), 0), COALESCE((SELECT MAX(removed_at) FROM feed_rows), 0))",
+        [],
+        |r| r.get(0),
+    )?;
+    let cols = columns();
+    let mut rows = Vec::new();
+    let Some(since) = since else {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {cols} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
+             WHERE r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > ?5) AND {PREFILTER} \
+             ORDER BY f.date_added"
+        ))?;
+        let mut q = stmt.query(params![
+            p.uses_bit,
+            p.max_tlp,
+            p.max_pap,
+            p.classification,
+            now
+        ])?;
+        while let Some(x) = q.next()? {
+            rows.push(row_from(conn, x, false)?);
+        }
+        return Ok(FeedRead { rows, cursor });
+    };
+    // Added at or after the cursor (a boundary entry may come twice; applying it twice is
+    // harmless), and still in.
+    let mut added = conn.prepare_cached(&format!(
+        "SELECT {cols} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
+         WHERE f.date_added >= ?5 AND r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > ?6) AND {PREFILTER} \
+         ORDER BY f.date_added"
+    ))?;
+    let mut q = added.query(params![
+        p.uses_bit,
+        p.max_tlp,
+        p.max_pap,
+        p.classification,
+        since,
+        now
+    ])?;
+    while let Some(x) = q.next()? {
+        rows.push(row_from(conn, x, false)?);
+    }
+    // Removed, or expired, at or after the cursor, having been in before it.
+    let mut removed = conn.prepare_cached(&format!(
+        "SELECT {cols} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
+         WHERE f.removed_at >= ?5 AND f.date_added < ?5 AND {PREFILTER} \
+         UNION ALL \
+         SELECT {cols} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
+         WHERE f.valid_until >= ?5 AND f.valid_until <= ?6 AND f.date_added < ?5 AND f.removed_at IS NULL AND {PREFILTER}"
+    ))?;
+    let mut q = removed.query(params![
+        p.uses_bit,
+        p.max_tlp,
+        p.max_pap,
+        p.classification,
+        since,
+        now
+    ])?;
+    while let Some(x) = q.next()? {
+        rows.push(row_from(conn, x, true)?);
+    }
+    Ok(FeedRead { rows, cursor })
+}
+
+pub(crate) fn carrying(
+    conn: &Connection,
+    keys: &[i64],
+    now: i64,
+) -> rusqlite::Result<Vec<FeedRow>> {
+    let p = FeedPrefilter::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
+         WHERE f.id_key IN (SELECT id_key FROM record_observables WHERE value_key = ?5) \
+         AND r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > ?6) AND {PREFILTER}",
+        columns()
+    ))?;
+    let mut out = Vec::new();
+    for key in keys {
+        let mut q = stmt.query(params![
+            p.uses_bit,
+            p.max_tlp,
+            p.max_pap,
+            p.classification,
+            key,
+            now
+        ])?;
+        while let Some(x) = q.next()? {
+            out.push(row_from(conn, x, false)?);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn note_pull(conn: &Connection, pull: &FeedPull) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO feed_pulls (token_id, user_id, org_id, format, at, entries, full_pull) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        pull.token.map(|t| t.to_string()),
+        pull.user.to_string(),
+        pull.org.to_string(),
+        pull.format,
+        pull.at,
+        i64::try_from(pull.entries).unwrap_or(i64::MAX),
+        pull.full
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! Feed rows: what machine feeds for defenders are built from (issue 5 §3).
+//!
+//! Every stored version of an indicator or observable (`IndexTerms::feed`) that carries values
+//! a sensor can use gets one feed row: its values, its label and its `valid_until`. The row
+//! is keyed by the record row's `date_added`, so its handling is always the record's current
+//! handling: whether a token may pull it is decided at read time by `renkei_policy::decide`
+//! on `Path::DefensiveFeed` (the backends only pre-filter on the same rule). A row drops out
+//! (`removed_at`) when a newer version arrives, when the record is deleted, or when anyone
+//! reports the object as a false positive or expired (a `sighting` with
+//! `x_renkei_sighting_type`); an indicator also drops out when its `valid_until` passes.
+//!
+//! Incremental pulls ask for what changed after a cursor: rows added after it, rows removed
+//! or expired after it. Cursors are the largest `date_added` / `removed_at` a pull saw, both
+//! taken from the store's own monotonic clock, so no commit can slip behind one.
+
+use renkei_model::handling::{Classification, Pap, Tlp, Use, Uses};
+
+use crate::index::{IndexedRecord, ObservableTerm};
+
+/// Observable types that go into feeds (others — CVEs, accounts — are for lookups).
+pub const FEED_KINDS: [&str; 10] = [
+    "ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256", "sha512",
+];
+
+/// Sighting types that take the sighted object out of feeds.
+pub const FEED_REMOVING_SIGHTINGS: [&str; 2] = ["false_positive", "expired"];
+
+/// The values of a feed row, as stored: `kind<TAB>value` lines; `None` when nothing in
+/// `observables` goes into feeds.
+pub fn feed_entries_text(observables: &[ObservableTerm]) -> Option<String> {
+    let mut text = String::new();
+    for o in observables
+        .iter()
+        .filter(|o| FEED_KINDS.contains(&o.kind.as_str()))
+    {
+        text.push_str(&o.kind);
+        text.push('\t');
+        text.push_str(&o.value);
+        text.push('\n');
+    }
+    (!text.is_empty()).then_some(text)
+}
+
+/// Reads back [`feed_entries_text`].
+pub fn parse_feed_entries(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// The SQL pre-filter of feed reads, as column codes: the `defensive_feeds` bit of `uses`,
+/// the highest TLP (AMBER) and PAP (GREEN) rank, the classification (unclassified).
+/// `renkei_policy::decide` remains the authority; this only saves work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeedPrefilter {
+    pub uses_bit: i64,
+    pub max_tlp: i64,
+    pub max_pap: i64,
+    pub classification: i64,
+}
+
+impl FeedPrefilter {
+    pub fn new() -> Self {
+        let consent: Uses = [Use::DefensiveFeeds].into_iter().collect();
+        FeedPrefilter {
+            uses_bit: i64::from(consent.bits()),
+            max_tlp: i64::from(Tlp::Amber.rank()),
+            max_pap: i64::from(Pap::Green.rank()),
+            classification: i64::from(Classification::UNCLASSIFIED.level()),
+        }
+    }
+}
+
+impl Default for FeedPrefilter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One feed row with its record's handling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedRow {
+    pub record: IndexedRecord,
+    pub label: Option<String>,
+    pub valid_until: Option<i64>,
+    /// (kind, value) pairs.
+    pub entries: Vec<(String, String)>,
+    /// In an incremental read: the row dropped out after the cursor.
+    pub removed: bool,
+}
+
+/// A feed read: the rows, and the cursor the next incremental pull passes as `since`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeedRead {
+    pub rows: Vec<FeedRow>,
+    pub cursor: i64,
+}
+
+/// One pull of a feed, for reciprocity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedPull {
+    pub token: Option<renkei_model::ids::TokenId>,
+    pub user: renkei_model::ids::UserId,
+    pub org: renkei_model::ids::OrgId,
+    pub format: String,
+    pub at: i64,
+    pub entries: u64,
+    pub full: bool,
+}
