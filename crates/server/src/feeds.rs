@@ -8,7 +8,7 @@
 //! pull). The body's SHA-256 is its `ETag`, so `If-None-Match` answers 304 whenever nothing
 //! the puller would receive has changed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use axum::Router;
 use axum::extract::{Path as UrlPath, Query, State};
@@ -20,7 +20,7 @@ use renkei_feeds::{Change, FeedEntry, FeedMeta, Format};
 use renkei_model::stix::Timestamp;
 use renkei_observables::ObservableType;
 use renkei_policy::{Decision, Identity, Path, Principal, RecordMeta, decide};
-use renkei_store::{FeedPull, FeedRow, value_key};
+use renkei_store::{FeedPull, FeedRow, FeedValue};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -165,9 +165,9 @@ fn allowed(principal: &Principal, row: &FeedRow) -> bool {
     )
 }
 
-/// The entries the caller receives from `rows`: one per value, from the newest row that
-/// carries it, with the strictest TLP of those rows. In an incremental pull a value drops
-/// out only if no row the caller may pull still carries it.
+/// The entries the caller receives from `rows`, sorted by (type, value); a value carried by
+/// several rows comes once per row (the renderers keep the newest and the strictest TLP). In
+/// an incremental pull a value drops out only if no row the caller may pull still carries it.
 async fn entries_for(
     state: &AppState,
     me: &Identity,
@@ -176,44 +176,76 @@ async fn entries_for(
     now: i64,
 ) -> Result<Vec<FeedEntry>, ApiError> {
     let principal = Principal::User(me.clone());
-    let mut added: BTreeMap<(String, String), FeedEntry> = BTreeMap::new();
-    let mut removed: BTreeMap<(String, String), FeedEntry> = BTreeMap::new();
-    for row in rows.iter().filter(|r| allowed(&principal, r)) {
-        let target = if row.removed {
-            &mut removed
-        } else {
-            &mut added
-        };
-        for (kind, value) in &row.entries {
-            let Some(entry) = entry_of(row, kind, value) else {
-                continue;
-            };
-            merge(target, entry);
-        }
-    }
-    if incremental && !removed.is_empty() {
-        removed.retain(|k, _| !added.contains_key(k));
-        let keys: Vec<i64> = removed.values().map(|e| e.value_key).collect();
-        let still: HashSet<(String, String)> = state
+    let rows: Vec<&FeedRow> = rows.iter().filter(|r| allowed(&principal, r)).collect();
+    // Values to drop from an incremental pull: removed here, and neither added here nor
+    // still carried by a row the caller may pull.
+    let mut dropped: HashSet<i64> = HashSet::new();
+    if incremental && rows.iter().any(|r| r.removed) {
+        let added: HashSet<i64> = rows
+            .iter()
+            .filter(|r| !r.removed)
+            .flat_map(|r| r.entries.iter().map(|v| v.key))
+            .collect();
+        let mut asked: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.removed)
+            .flat_map(|r| r.entries.iter().map(|v| v.key))
+            .filter(|k| !added.contains(k))
+            .collect();
+        asked.sort_unstable();
+        asked.dedup();
+        let still: HashSet<i64> = state
             .store
-            .feed_rows_carrying(&keys, now)
+            .feed_rows_carrying(&asked, now)
             .await?
             .iter()
             .filter(|r| allowed(&principal, r))
-            .flat_map(|r| r.entries.iter().cloned())
+            .flat_map(|r| r.entries.iter().map(|v| v.key))
             .collect();
-        removed.retain(|k, _| !still.contains(k));
+        dropped = rows
+            .iter()
+            .filter(|r| r.removed)
+            .flat_map(|r| r.entries.iter().map(|v| v.key))
+            .filter(|k| added.contains(k) || still.contains(k))
+            .collect();
     }
-    added.extend(removed);
-    Ok(added.into_values().collect())
+    // Sort small keys, not the entries: (type, value, newest first, row, value).
+    let mut order: Vec<(
+        ObservableType,
+        &str,
+        std::cmp::Reverse<i64>,
+        &FeedRow,
+        &FeedValue,
+    )> = Vec::new();
+    for row in &rows {
+        for v in &row.entries {
+            if row.removed && dropped.contains(&v.key) {
+                continue;
+            }
+            if let Ok(kind) = v.kind.parse::<ObservableType>() {
+                order.push((
+                    kind,
+                    &v.value,
+                    std::cmp::Reverse(row.record.date_added),
+                    row,
+                    v,
+                ));
+            }
+        }
+    }
+    order.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    let entries = order
+        .into_iter()
+        .map(|(kind, _, _, row, v)| entry_of(row, kind, v))
+        .collect();
+    Ok(entries)
 }
 
-fn entry_of(row: &FeedRow, kind: &str, value: &str) -> Option<FeedEntry> {
-    let parsed: ObservableType = kind.parse().ok()?;
-    Some(FeedEntry {
-        kind: parsed,
-        value: value.to_owned(),
-        value_key: value_key(kind, value),
+fn entry_of(row: &FeedRow, kind: ObservableType, v: &FeedValue) -> FeedEntry {
+    FeedEntry {
+        kind,
+        value: v.value.clone(),
+        value_key: v.key,
         record: row.record.stix_id.clone(),
         tlp: row.record.handling.tlp,
         category: row.record.category.clone(),
@@ -225,26 +257,5 @@ fn entry_of(row: &FeedRow, kind: &str, value: &str) -> Option<FeedEntry> {
         } else {
             Change::Added
         },
-    })
-}
-
-/// Keeps one entry per value: the newest record's, with the strictest TLP.
-fn merge(into: &mut BTreeMap<(String, String), FeedEntry>, entry: FeedEntry) {
-    let key = (entry.kind.name().to_owned(), entry.value.clone());
-    match into.get_mut(&key) {
-        None => {
-            into.insert(key, entry);
-        }
-        Some(kept) => {
-            let tlp = if entry.tlp.rank() > kept.tlp.rank() {
-                entry.tlp
-            } else {
-                kept.tlp
-            };
-            if entry.first_seen > kept.first_seen {
-                *kept = entry;
-            }
-            kept.tlp = tlp;
-        }
     }
 }

@@ -25,28 +25,43 @@ pub const FEED_KINDS: [&str; 10] = [
 /// Sighting types that take the sighted object out of feeds.
 pub const FEED_REMOVING_SIGHTINGS: [&str; 2] = ["false_positive", "expired"];
 
-/// The values of a feed row, as stored: `kind<TAB>value` lines; `None` when nothing in
-/// `observables` goes into feeds.
+/// The values of a feed row, as stored: `kind<TAB>key<TAB>value` lines (the key is
+/// [`crate::value_key`], kept so pulls need not hash a million values); `None` when nothing
+/// in `observables` goes into feeds.
 pub fn feed_entries_text(observables: &[ObservableTerm]) -> Option<String> {
+    use std::fmt::Write;
     let mut text = String::new();
     for o in observables
         .iter()
         .filter(|o| FEED_KINDS.contains(&o.kind.as_str()))
     {
-        text.push_str(&o.kind);
-        text.push('\t');
-        text.push_str(&o.value);
-        text.push('\n');
+        let _ = writeln!(text, "{}\t{}\t{}", o.kind, o.key, o.value);
     }
     (!text.is_empty()).then_some(text)
 }
 
 /// Reads back [`feed_entries_text`].
-pub fn parse_feed_entries(text: &str) -> Vec<(String, String)> {
+pub fn parse_feed_entries(text: &str) -> Vec<FeedValue> {
     text.lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .filter_map(|l| {
+            let (kind, rest) = l.split_once('\t')?;
+            let (key, value) = rest.split_once('\t')?;
+            Some(FeedValue {
+                kind: kind.to_owned(),
+                key: key.parse().ok()?,
+                value: value.to_owned(),
+            })
+        })
         .collect()
+}
+
+/// One value of a feed row.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FeedValue {
+    pub kind: String,
+    pub value: String,
+    /// [`crate::value_key`] of the two.
+    pub key: i64,
 }
 
 /// The SQL pre-filter of feed reads, as column codes: the `defensive_feeds` bit of `uses`,
@@ -84,8 +99,7 @@ pub struct FeedRow {
     pub record: IndexedRecord,
     pub label: Option<String>,
     pub valid_until: Option<i64>,
-    /// (kind, value) pairs.
-    pub entries: Vec<(String, String)>,
+    pub entries: Vec<FeedValue>,
     /// In an incremental read: the row dropped out after the cursor.
     pub removed: bool,
 }

@@ -165,8 +165,8 @@ async fn feeds_carry_only_what_may_be_blocked(app: TestApp) {
     assert_eq!(
         lines(&r),
         vec![
-            "sakura-bank-c2.shop",
             "45.95.147.10",
+            "sakura-bank-c2.shop",
             "http://phish.sakura-login.xyz/login"
         ],
         "{}",

@@ -28,7 +28,7 @@ fn feedable(uuid: Uuid, modified: &str, handling: Handling, values: &[(&str, &st
 fn values(read: &[FeedRow], removed: bool) -> BTreeSet<String> {
     read.iter()
         .filter(|r| r.removed == removed)
-        .flat_map(|r| r.entries.iter().map(|(_, v)| v.clone()))
+        .flat_map(|r| r.entries.iter().map(|e| e.value.clone()))
         .collect()
 }
 
