@@ -2,17 +2,24 @@
 //! BIND, Unbound, PowerDNS Recursor and Knot Resolver.
 //!
 //! Layout: comments, `$TTL`, SOA (serial from the metadata), NS, then one owner name per
-//! line, sorted, each exactly once, all with the NXDOMAIN action (`CNAME .`):
+//! line, each exactly once, all with the NXDOMAIN action (`CNAME .`):
 //! - a domain: `name` and `*.name` (the domain and everything under it);
-//! - a URL whose host is a name: `host` only (the indicator is one host, not its subdomains);
+//! - URLs are left out: a URL indicator says one page is bad, not its host (a phishing page
+//!   on shared or compromised hosting would otherwise take the whole site off the resolver);
+//!   hosts that are bad are listed as domains;
 //! - an IPv4/IPv6 address or network: an `rpz-ip` trigger in the canonical form BIND writes
 //!   (`24.0.2.0.192.rpz-ip`; IPv6 words reversed with the first longest run of zero words as
-//!   `zz`: `128.1.zz.db8.2001.rpz-ip`). An answer holding such an address is rewritten.
+//!   `zz`: `128.1.zz.db8.2001.rpz-ip`; IPv4-mapped IPv6 in IPv4 form). An answer holding
+//!   such an address is rewritten.
 //!
 //! Names are relative and no `$ORIGIN` is written, so the file loads under whatever zone name
 //! the resolver gives it; `meta.zone` is named in a comment and bounds name lengths. Names too
-//! long for the origin, `/0` networks and URL hosts that are IP literals are left out. An
+//! long for the origin and `/0` networks are left out. An
 //! incremental zone holds additions only: serve resolvers the full zone.
+
+use std::collections::HashSet;
+
+use renkei_observables::ObservableType;
 
 use crate::FeedMeta;
 use crate::entry::FeedEntry;
@@ -20,20 +27,12 @@ use crate::error::FeedError;
 use crate::net::Network;
 use crate::select::carried_values;
 use crate::text::{one_line, push, push_u64, timestamp};
-use renkei_observables::ObservableType;
 
 /// The TTL of the policy records: short, so that a removal takes effect within minutes.
 pub const RPZ_TTL: u32 = 300;
 
 /// A DNS name is at most 255 octets on the wire.
 const MAX_WIRE_LEN: usize = 255;
-
-/// One owner name of the zone and whether its subdomains are covered too.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Trigger {
-    name: String,
-    with_subdomains: bool,
-}
 
 /// The wire length of the origin (with its root label) after checking it is a domain name.
 pub(crate) fn check_zone(zone: &str) -> Result<usize, FeedError> {
@@ -53,38 +52,48 @@ fn is_label(label: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
-/// Writes the zone.
+/// Writes the zone: domains in the order of the entries, then addresses and networks in
+/// numeric order, then the URL hosts not already covered; each owner name once.
 pub(crate) fn render(
     entries: &[FeedEntry],
     meta: &FeedMeta,
     out: &mut Vec<u8>,
 ) -> Result<(), FeedError> {
     let origin_len = check_zone(&meta.zone)?;
-    let mut triggers: Vec<Trigger> = carried_values(entries)
-        .filter_map(|v| trigger_of(v.entry.kind, &v.entry.value))
-        .filter(|t| fits_under_origin(t, origin_len))
-        .collect();
-    triggers.sort_unstable();
-    // Sorting puts a name's `false` before its `true`: merge each name into one trigger
-    // that covers subdomains when any of its sources did.
-    triggers.dedup_by(|later, kept| {
-        let same = later.name == kept.name;
-        if same {
-            kept.with_subdomains |= later.with_subdomains;
-        }
-        same
-    });
+    // A name must fit in 255 octets: its text, its first length octet, `*.`, the origin.
+    let fits = |name: &str, wildcard: bool| {
+        name.len() + 1 + if wildcard { 2 } else { 0 } + origin_len <= MAX_WIRE_LEN
+    };
+    let mut names: HashSet<&str> = HashSet::new();
+    let mut networks: Vec<Network> = Vec::new();
 
     push_header(out, meta);
     let mut records = 0u64;
-    for trigger in &triggers {
-        push(out, &trigger.name);
-        push(out, " CNAME .\n");
-        records += 1;
-        if trigger.with_subdomains {
-            push(out, "*.");
-            push(out, &trigger.name);
-            push(out, " CNAME .\n");
+    for value in carried_values(entries) {
+        let entry = value.entry;
+        match entry.kind {
+            ObservableType::Domain => {
+                if let Some(name) = qname(&entry.value).filter(|n| fits(n, true))
+                    && names.insert(name)
+                {
+                    push_policy(out, "", name);
+                    push_policy(out, "*.", name);
+                    records += 2;
+                }
+            }
+            // See the module documentation.
+            ObservableType::Url => {}
+            kind => networks.extend(Network::of(kind, &entry.value).map(Network::unmapped)),
+        }
+    }
+    // A /32 network, an IPv4 address and its IPv4-mapped IPv6 form are one trigger.
+    networks.sort_unstable();
+    networks.dedup();
+    let mut name = String::new();
+    for network in networks {
+        name.clear();
+        if write_rpz_ip_name(&mut name, network) {
+            push_policy(out, "", &name);
             records += 1;
         }
     }
@@ -92,6 +101,13 @@ pub(crate) fn render(
     push_u64(out, records);
     push(out, " policy records\n");
     Ok(())
+}
+
+/// `<prefix><name> CNAME .`: the NXDOMAIN action.
+fn push_policy(out: &mut Vec<u8>, prefix: &str, name: &str) {
+    push(out, prefix);
+    push(out, name);
+    push(out, " CNAME .\n");
 }
 
 /// Comments, `$TTL`, SOA and NS.
@@ -124,33 +140,6 @@ fn push_header(out: &mut Vec<u8>, meta: &FeedMeta) {
     push(out, "\n@ NS localhost.\n");
 }
 
-/// The owner name an entry contributes, if it can be expressed.
-fn trigger_of(kind: ObservableType, value: &str) -> Option<Trigger> {
-    match kind {
-        ObservableType::Domain => qname(value).map(|name| Trigger {
-            name: name.to_owned(),
-            with_subdomains: true,
-        }),
-        ObservableType::Url => {
-            let url = url::Url::parse(value).ok()?;
-            match url.host()? {
-                url::Host::Domain(host) => qname(host).map(|name| Trigger {
-                    name: name.to_owned(),
-                    with_subdomains: false,
-                }),
-                url::Host::Ipv4(_) | url::Host::Ipv6(_) => None,
-            }
-        }
-        _ => {
-            let network = Network::of(kind, value)?;
-            rpz_ip_name(network).map(|name| Trigger {
-                name,
-                with_subdomains: false,
-            })
-        }
-    }
-}
-
 /// A domain usable as a QNAME trigger: valid labels, at least two, and not ending in a
 /// label the RPZ draft reserves for other triggers (`rpz-ip`, `rpz-nsdname`…), which would
 /// turn a name into an address rule.
@@ -160,27 +149,22 @@ fn qname(domain: &str) -> Option<&str> {
         .then_some(domain)
 }
 
-/// Whether a trigger's name, with `*.` if it needs one, fits in 255 octets under the origin.
-fn fits_under_origin(trigger: &Trigger, origin_len: usize) -> bool {
-    let wildcard = if trigger.with_subdomains { 2 } else { 0 };
-    trigger.name.len() + 1 + wildcard + origin_len <= MAX_WIRE_LEN
-}
-
-/// The `rpz-ip` owner name of a network, in BIND's canonical form; `None` for `/0`, which
-/// BIND refuses (and which no one should block).
-pub(crate) fn rpz_ip_name(network: Network) -> Option<String> {
+/// Writes the `rpz-ip` owner name of a network in BIND's canonical form into `name`;
+/// false for `/0`, which BIND refuses (and which no one should block).
+pub(crate) fn write_rpz_ip_name(name: &mut String, network: Network) -> bool {
+    use std::fmt::Write;
     // BIND keys IPv4 as ::ffff:0:0/96 and writes mapped addresses in IPv4 form.
-    match network.unmapped() {
+    let written = match network.unmapped() {
         Network::V4(addr, prefix) if (1..=32).contains(&prefix) => {
             let [a, b, c, d] = addr.octets();
-            Some(format!("{prefix}.{d}.{c}.{b}.{a}.rpz-ip"))
+            write!(name, "{prefix}.{d}.{c}.{b}.{a}")
         }
         Network::V6(addr, prefix) if (1..=128).contains(&prefix) => {
             let words = addr.segments();
             let run = longest_zero_run(&words);
-            let mut name = prefix.to_string();
+            let mut result = write!(name, "{prefix}");
             let mut i = words.len();
-            while i > 0 {
+            while i > 0 && result.is_ok() {
                 match run {
                     Some((start, len)) if i == start + len => {
                         name.push_str(".zz");
@@ -188,15 +172,16 @@ pub(crate) fn rpz_ip_name(network: Network) -> Option<String> {
                     }
                     _ => {
                         i -= 1;
-                        name.push_str(&format!(".{:x}", words[i]));
+                        result = write!(name, ".{:x}", words[i]);
                     }
                 }
             }
-            name.push_str(".rpz-ip");
-            Some(name)
+            result
         }
-        _ => None,
-    }
+        _ => return false,
+    };
+    name.push_str(".rpz-ip");
+    written.is_ok()
 }
 
 /// The first longest run of two or more zero words (start, length), as RFC 5952 compresses
@@ -226,7 +211,12 @@ mod tests {
     use super::*;
 
     fn ip(kind: ObservableType, value: &str) -> String {
-        rpz_ip_name(Network::of(kind, value).unwrap()).unwrap()
+        let mut name = String::new();
+        assert!(write_rpz_ip_name(
+            &mut name,
+            Network::of(kind, value).unwrap()
+        ));
+        name
     }
 
     #[test]
@@ -248,7 +238,15 @@ mod tests {
             "128.1.1.1.1.1.0.db8.2001.rpz-ip"
         );
         assert_eq!(ip(Ipv6, "::ffff:192.0.2.1"), "32.1.2.0.192.rpz-ip");
-        assert_eq!(rpz_ip_name(Network::of(Cidr, "0.0.0.0/0").unwrap()), None);
+        let mut name = String::new();
+        assert!(!write_rpz_ip_name(
+            &mut name,
+            Network::of(Cidr, "0.0.0.0/0").unwrap()
+        ));
+        assert!(!write_rpz_ip_name(
+            &mut name,
+            Network::of(Cidr, "::/0").unwrap()
+        ));
     }
 
     #[test]

@@ -34,10 +34,9 @@ pub(crate) fn carried_values(entries: &[FeedEntry]) -> impl Iterator<Item = Carr
     values(entries).filter_map(|run| {
         let mut added = run.iter().filter(|e| e.change == Change::Added);
         let entry = added.next()?;
-        let tlp =
-            added
-                .map(|e| e.tlp)
-                .fold(entry.tlp, |a, b| if b.rank() > a.rank() { b } else { a });
+        let tlp = added
+            .map(|e| e.tlp)
+            .fold(entry.tlp, |a, b| if b.rank() > a.rank() { b } else { a });
         Some(Carried { entry, tlp })
     })
 }

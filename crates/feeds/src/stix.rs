@@ -95,45 +95,59 @@ struct Indicator<'a> {
     revoked: bool,
     name: &'a str,
     tlp: Tlp,
-    records: Vec<&'a str>,
+    /// The entries it is made of: the ones still carried, or when none is, the removals.
+    entries: &'a [FeedEntry],
+    change: Change,
 }
 
 impl<'a> Indicator<'a> {
     /// The indicator of a value: as carried when any record still carries it, revoked
     /// when every record has dropped it; `None` when STIX has no pattern for it.
     fn of(run: &'a [FeedEntry], meta: &FeedMeta) -> Option<Indicator<'a>> {
-        let carried: Vec<&FeedEntry> = run.iter().filter(|e| e.change == Change::Added).collect();
-        let revoked = carried.is_empty();
-        let entries: Vec<&FeedEntry> = if revoked {
-            run.iter().filter(|e| in_feed(e, meta)).collect()
+        let revoked = !run.iter().any(|e| e.change == Change::Added);
+        if revoked && !run.iter().any(|e| in_feed(e, meta)) {
+            return None;
+        }
+        let change = if revoked {
+            Change::Removed
         } else {
-            carried
+            Change::Added
         };
-        let first = *entries.first()?;
+        let mine = || run.iter().filter(move |e| e.change == change);
+        let first = mine().next()?;
         let pattern = pattern(first.kind, &first.value)?;
-        let created = millis(entries.iter().map(|e| e.first_seen).min()?);
+        let created = millis(mine().map(|e| e.first_seen).min()?);
         let modified = if revoked {
             millis(meta.generated_at).max(created + 1000)
         } else {
             created
         };
-        let valid_until = first.valid_until.map(millis).filter(|u| *u > created);
-        let mut records: Vec<&str> = entries.iter().map(|e| e.record.as_str()).collect();
-        records.sort_unstable();
-        records.dedup();
         Some(Indicator {
             id: indicator_id(first.kind, &first.value),
             pattern,
             created,
             modified,
-            valid_until,
+            valid_until: first.valid_until.map(millis).filter(|u| *u > created),
             revoked,
-            name: entries
-                .iter()
+            name: mine()
                 .find_map(|e| e.label.as_deref().filter(|l| !l.trim().is_empty()))
                 .unwrap_or(&first.value),
-            tlp: entries.iter().map(|e| e.tlp).max_by_key(Tlp::rank)?,
-            records,
+            tlp: mine().map(|e| e.tlp).max_by_key(Tlp::rank)?,
+            entries: run,
+            change,
+        })
+    }
+
+    /// The records carrying the value (or that dropped it), each once.
+    fn records(&self) -> impl Iterator<Item = &'a str> {
+        let entries = self.entries;
+        let change = self.change;
+        entries.iter().enumerate().filter_map(move |(i, e)| {
+            let earlier = &entries[..i];
+            let repeat = earlier
+                .iter()
+                .any(|p| p.change == change && p.record == e.record);
+            (e.change == change && !repeat).then_some(e.record.as_str())
         })
     }
 
@@ -143,10 +157,16 @@ impl<'a> Indicator<'a> {
             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"",
         );
         push(out, &self.id);
+        // `created` is also `valid_from` and, unless revoked, `modified`: format it once.
+        let created = timestamp(self.created);
         push(out, "\",\"created\":\"");
-        push(out, &timestamp(self.created));
+        push(out, &created);
         push(out, "\",\"modified\":\"");
-        push(out, &timestamp(self.modified));
+        if self.modified == self.created {
+            push(out, &created);
+        } else {
+            push(out, &timestamp(self.modified));
+        }
         push(out, "\",\"name\":");
         push_json_string(out, self.name);
         push(
@@ -158,7 +178,7 @@ impl<'a> Indicator<'a> {
             out,
             ",\"pattern_type\":\"stix\",\"pattern_version\":\"2.1\",\"valid_from\":\"",
         );
-        push(out, &timestamp(self.created));
+        push(out, &created);
         push(out, "\"");
         if let Some(until) = self.valid_until {
             push(out, ",\"valid_until\":\"");
@@ -169,7 +189,7 @@ impl<'a> Indicator<'a> {
             push(out, ",\"revoked\":true");
         }
         push(out, ",\"external_references\":[");
-        for (i, record) in self.records.iter().enumerate() {
+        for (i, record) in self.records().enumerate() {
             push(out, if i == 0 { "{" } else { ",{" });
             push(out, "\"source_name\":\"renkei\",\"external_id\":");
             push_json_string(out, record);

@@ -72,6 +72,15 @@ pub(crate) fn push_csv_record(out: &mut Vec<u8>, fields: &[&str]) {
 pub(crate) fn push_json_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
+    // Most strings (ids, patterns, names) need no escape: copy them whole.
+    if !s
+        .bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
+    {
+        push(out, s);
+        out.push(b'"');
+        return;
+    }
     for b in s.bytes() {
         match b {
             b'"' => push(out, "\\\""),

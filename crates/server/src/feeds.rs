@@ -5,7 +5,7 @@
 //! allows them on `Path::DefensiveFeed`: `defensive_feeds` consent, PAP CLEAR/GREEN, TLP ≤
 //! AMBER, unclassified, and readable by them. Full by default; `since=<cursor>` gives what
 //! was added and what dropped out after the cursor (`X-Renkei-Feed-Cursor` of the previous
-//! pull). The body's SHA-256 is its `ETag`, so `If-None-Match` answers 304 whenever nothing
+//! pull, or an RFC 3339 time). The body's SHA-256 is its `ETag`, so `If-None-Match` answers 304 whenever nothing
 //! the puller would receive has changed.
 
 use std::collections::HashSet;
@@ -20,7 +20,7 @@ use renkei_feeds::{Change, FeedEntry, FeedMeta, Format};
 use renkei_model::stix::Timestamp;
 use renkei_observables::ObservableType;
 use renkei_policy::{Decision, Identity, Path, Principal, RecordMeta, decide};
-use renkei_store::{FeedPull, FeedRow, FeedValue};
+use renkei_store::{FeedCursor, FeedPull, FeedRow, FeedValue};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -59,26 +59,18 @@ async fn pull(
     let params = common::query(params)?;
     let format = parse_format(&format, params.set.as_deref())?;
     let (me, token) = auth::feed_principal(&state, &headers, params.token.as_deref()).await?;
-    let since = params
-        .since
-        .as_deref()
-        .map(|s| {
-            Timestamp::parse(s).map(|t| t.unix_micros()).map_err(|e| {
-                ApiError::bad_request("invalid_parameter", "Invalid `since` cursor")
-                    .with_description(format!(
-                        "{e}: pass the X-Renkei-Feed-Cursor of a previous pull"
-                    ))
-            })
-        })
-        .transpose()?;
+    let since = params.since.as_deref().map(parse_cursor).transpose()?;
     let now = state.clock.now_micros();
     let read = state.store.feed_rows(since, now).await?;
     let entries = entries_for(&state, &me, read.rows, since.is_some(), now).await?;
 
+    // Stamped with the time of the last change, not of the pull, so that the same content is
+    // the same bytes (and the same ETag) pull after pull.
+    let changed = read.cursor.added.max(read.cursor.removed).min(now);
     let meta = FeedMeta {
-        generated_at: now,
-        since,
-        serial: u32::try_from(now / 1_000_000 % i64::from(u32::MAX)).unwrap_or(0),
+        generated_at: changed,
+        since: since.map(|c| c.added.min(changed)),
+        serial: u32::try_from(changed / 1_000_000 % i64::from(u32::MAX)).unwrap_or(0),
         zone: RPZ_ZONE.to_owned(),
         sid_base: renkei_feeds::DEFAULT_SID_BASE,
         title: "Renkei defensive feed".to_owned(),
@@ -111,7 +103,7 @@ async fn pull(
         )
         .await?;
 
-    let cursor = Timestamp::from_unix_micros(read.cursor).to_taxii_micros();
+    let cursor = read.cursor.encode();
     let mut out = if headers
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -135,6 +127,20 @@ async fn pull(
         h.insert(CURSOR_HEADER, v);
     }
     Ok(out)
+}
+
+/// `since=`: the `X-Renkei-Feed-Cursor` of a previous pull, or an RFC 3339 instant.
+fn parse_cursor(s: &str) -> Result<FeedCursor, ApiError> {
+    if let Some(c) = FeedCursor::decode(s) {
+        return Ok(c);
+    }
+    Timestamp::parse(s)
+        .map(|t| FeedCursor::at_instant(t.unix_micros()))
+        .map_err(|_| {
+            ApiError::bad_request("invalid_parameter", "Invalid `since`").with_description(
+                "Pass the X-Renkei-Feed-Cursor of a previous pull, or an RFC 3339 time such as 2026-12-01T00:00:00Z.",
+            )
+        })
 }
 
 fn parse_format(name: &str, set: Option<&str>) -> Result<Format, ApiError> {

@@ -4,7 +4,7 @@
 use deadpool_postgres::GenericClient;
 use renkei_store::plan::PlannedRow;
 use renkei_store::{
-    FEED_REMOVING_SIGHTINGS, FeedPrefilter, FeedPull, FeedRead, FeedRow, StoreResult,
+    FEED_REMOVING_SIGHTINGS, FeedCursor, FeedPrefilter, FeedPull, FeedRead, FeedRow, StoreResult,
     feed_entries_text, parse_feed_entries,
 };
 use tokio_postgres::Row;
@@ -15,14 +15,38 @@ use crate::index::{INDEXED_COLUMNS, audiences, indexed_from, prepared};
 
 /// The feed rows of an ingest (see the SQLite backend's twin): demoted versions drop out,
 /// new latest versions carrying feed values come in unless already reported false positive
-/// or expired, removing sightings take their target out. `at` is the batch's first
-/// `date_added`.
+/// or expired, removing sightings take their target out. `first` is the batch's
+/// first `date_added`.
+/// When rows removed now are stamped: after `floor` and after every earlier removal, so
+/// removal stamps only grow (writers hold the ingest lock).
+async fn removal_stamp(tx: &impl GenericClient, floor: i64) -> StoreResult<i64> {
+    let last: Option<i64> = tx
+        .query_one("SELECT MAX(removed_at) FROM feed_rows", &[])
+        .await
+        .map_err(db_err)?
+        .get(0);
+    Ok(floor.max(last.map_or(i64::MIN, |l| l.saturating_add(1))))
+}
+
 pub(crate) async fn add(
     tx: &impl GenericClient,
     inserts: &[PlannedRow<'_>],
     demoted: &[i64],
-    at: i64,
+    first: i64,
 ) -> StoreResult<()> {
+    let removes = !demoted.is_empty()
+        || inserts.iter().any(|r| {
+            r.record
+                .terms
+                .sighting
+                .as_ref()
+                .is_some_and(|s| FEED_REMOVING_SIGHTINGS.contains(&s.kind.as_str()))
+        });
+    let at = if removes {
+        removal_stamp(tx, first).await?
+    } else {
+        first
+    };
     if !demoted.is_empty() {
         tx.execute(
             "UPDATE feed_rows SET removed_at = $2 WHERE date_added = ANY($1) AND removed_at IS NULL",
@@ -91,12 +115,7 @@ pub(crate) async fn add(
 
 /// Takes deleted record versions out of feeds.
 pub(crate) async fn remove(tx: &impl GenericClient, deleted: &[i64], now: i64) -> StoreResult<()> {
-    let max: Option<i64> = tx
-        .query_one("SELECT MAX(date_added) FROM records", &[])
-        .await
-        .map_err(db_err)?
-        .get(0);
-    let at = now.max(max.map_or(i64::MIN, |m| m.saturating_add(1)));
+    let at = removal_stamp(tx, now).await?;
     tx.execute(
         "UPDATE feed_rows SET removed_at = $2 WHERE date_added = ANY($1) AND removed_at IS NULL",
         &[&deleted, &at],
@@ -152,7 +171,7 @@ async fn rows_of(
 
 pub(crate) async fn read(
     c: &mut deadpool_postgres::Client,
-    since: Option<i64>,
+    since: Option<FeedCursor>,
     now: i64,
 ) -> StoreResult<FeedRead> {
     // One snapshot for the cursor and the rows.
@@ -163,22 +182,25 @@ pub(crate) async fn read(
         .start()
         .await
         .map_err(db_err)?;
-    let cursor: i64 = tx
+    let row = tx
         .query_one(
-            "SELECT GREATEST(COALESCE((SELECT MAX(date_added) FROM feed_rows), 0), COALESCE((SELECT MAX(removed_at) FROM feed_rows), 0))",
+            "SELECT (SELECT MAX(date_added) FROM feed_rows), (SELECT MAX(removed_at) FROM feed_rows)",
             &[],
         )
         .await
-        .map_err(db_err)?
-        .get(0);
+        .map_err(db_err)?;
+    let floor = since.unwrap_or_default();
+    let cursor = FeedCursor {
+        added: row.get::<_, Option<i64>>(0).unwrap_or(0).max(floor.added),
+        removed: row.get::<_, Option<i64>>(1).unwrap_or(0).max(floor.removed),
+        at: now,
+    };
+    let live = "r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > $5)";
     let rows = match since {
         None => {
             rows_of(
                 &tx,
-                &format!(
-                    "{} ORDER BY f.date_added",
-                    select("r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > $5)")
-                ),
+                &format!("{} ORDER BY f.date_added", select(live)),
                 &[&now],
                 false,
             )
@@ -189,11 +211,9 @@ pub(crate) async fn read(
                 &tx,
                 &format!(
                     "{} ORDER BY f.date_added",
-                    select(
-                        "f.date_added >= $5 AND r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > $6)"
-                    )
+                    select(&format!("{live} AND f.date_added > $6"))
                 ),
-                &[&since, &now],
+                &[&now, &since.added],
                 false,
             )
             .await?;
@@ -202,12 +222,12 @@ pub(crate) async fn read(
                     &tx,
                     &format!(
                         "{} UNION ALL {}",
-                        select("f.removed_at >= $5 AND f.date_added < $5 AND $6::int8 IS NOT NULL"),
+                        select("f.removed_at > $7 AND f.date_added <= $6 AND $5::int8 IS NOT NULL AND $8::int8 IS NOT NULL"),
                         select(
-                            "f.valid_until >= $5 AND f.valid_until <= $6 AND f.date_added < $5 AND f.removed_at IS NULL"
+                            "f.valid_until > $8 AND f.valid_until <= $5 AND f.date_added <= $6 AND f.removed_at IS NULL AND $7::int8 IS NOT NULL"
                         )
                     ),
-                    &[&since, &now],
+                    &[&now, &since.added, &since.removed, &since.at],
                     true,
                 )
                 .await?,

@@ -3,22 +3,43 @@
 
 use renkei_store::plan::PlannedRow;
 use renkei_store::{
-    FEED_REMOVING_SIGHTINGS, FeedPrefilter, FeedPull, FeedRead, FeedRow, feed_entries_text,
-    parse_feed_entries,
+    FEED_REMOVING_SIGHTINGS, FeedCursor, FeedPrefilter, FeedPull, FeedRead, FeedRow,
+    feed_entries_text, parse_feed_entries,
 };
 use rusqlite::{Connection, Transaction, params};
 
 use crate::index::{INDEXED_COLUMNS, indexed_from};
 
+/// When rows removed now are stamped: after `floor` and after every earlier removal, so
+/// removal stamps only grow (an incremental pull's cursor never sees one twice or misses one).
+fn removal_stamp(tx: &Transaction<'_>, floor: i64) -> rusqlite::Result<i64> {
+    let last: Option<i64> =
+        tx.query_row("SELECT MAX(removed_at) FROM feed_rows", [], |r| r.get(0))?;
+    Ok(floor.max(last.map_or(i64::MIN, |l| l.saturating_add(1))))
+}
+
 /// The feed rows of an ingest: rows of demoted versions drop out, new latest versions that
 /// carry feed values come in (unless already reported false positive or expired), and
-/// removing sightings take their target out. `at` is the batch's first `date_added`.
+/// removing sightings take their target out. `first` is the batch's first `date_added`.
 pub(crate) fn add(
     tx: &Transaction<'_>,
     inserts: &[PlannedRow<'_>],
     demoted: &[i64],
-    at: i64,
+    first: i64,
 ) -> rusqlite::Result<()> {
+    let removes = !demoted.is_empty()
+        || inserts.iter().any(|r| {
+            r.record
+                .terms
+                .sighting
+                .as_ref()
+                .is_some_and(|s| FEED_REMOVING_SIGHTINGS.contains(&s.kind.as_str()))
+        });
+    let at = if removes {
+        removal_stamp(tx, first)?
+    } else {
+        first
+    };
     let mut remove = tx.prepare_cached(
         "UPDATE feed_rows SET removed_at = ?2 WHERE date_added = ?1 AND removed_at IS NULL",
     )?;
@@ -74,8 +95,7 @@ fn removing_kinds() -> String {
 
 /// Takes deleted record versions out of feeds.
 pub(crate) fn remove(tx: &Transaction<'_>, deleted: &[i64], now: i64) -> rusqlite::Result<()> {
-    let max: Option<i64> = tx.query_row("SELECT MAX(date_added) FROM records", [], |r| r.get(0))?;
-    let at = now.max(max.map_or(i64::MIN, |m| m.saturating_add(1)));
+    let at = removal_stamp(tx, now)?;
     let mut remove = tx.prepare_cached(
         "UPDATE feed_rows SET removed_at = ?2 WHERE date_added = ?1 AND removed_at IS NULL",
     )?;
@@ -105,13 +125,23 @@ fn row_from(conn: &Connection, x: &rusqlite::Row<'_>, removed: bool) -> rusqlite
     })
 }
 
-pub(crate) fn read(conn: &Connection, since: Option<i64>, now: i64) -> rusqlite::Result<FeedRead> {
+pub(crate) fn read(
+    conn: &Connection,
+    since: Option<FeedCursor>,
+    now: i64,
+) -> rusqlite::Result<FeedRead> {
     let p = FeedPrefilter::new();
-    let cursor: i64 = conn.query_row(
-        "SELECT MAX(COALESCE((SELECT MAX(date_added) FROM feed_rows), 0), COALESCE((SELECT MAX(removed_at) FROM feed_rows), 0))",
+    let (added, removed): (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT (SELECT MAX(date_added) FROM feed_rows), (SELECT MAX(removed_at) FROM feed_rows)",
         [],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let floor = since.unwrap_or_default();
+    let cursor = FeedCursor {
+        added: added.unwrap_or(0).max(floor.added),
+        removed: removed.unwrap_or(0).max(floor.removed),
+        at: now,
+    };
     let cols = columns();
     let mut rows = Vec::new();
     let Some(since) = since else {
@@ -132,11 +162,10 @@ pub(crate) fn read(conn: &Connection, since: Option<i64>, now: i64) -> rusqlite:
         }
         return Ok(FeedRead { rows, cursor });
     };
-    // Added at or after the cursor (a boundary entry may come twice; applying it twice is
-    // harmless), and still in.
+    // Added after the cursor and still in.
     let mut added = conn.prepare_cached(&format!(
         "SELECT {cols} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
-         WHERE f.date_added >= ?5 AND r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > ?6) AND {PREFILTER} \
+         WHERE f.date_added > ?5 AND r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > ?6) AND {PREFILTER} \
          ORDER BY f.date_added"
     ))?;
     let mut q = added.query(params![
@@ -144,26 +173,28 @@ pub(crate) fn read(conn: &Connection, since: Option<i64>, now: i64) -> rusqlite:
         p.max_tlp,
         p.max_pap,
         p.classification,
-        since,
+        since.added,
         now
     ])?;
     while let Some(x) = q.next()? {
         rows.push(row_from(conn, x, false)?);
     }
-    // Removed, or expired, at or after the cursor, having been in before it.
+    // In before the cursor, and removed or expired after it.
     let mut removed = conn.prepare_cached(&format!(
         "SELECT {cols} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
-         WHERE f.removed_at >= ?5 AND f.date_added < ?5 AND {PREFILTER} \
+         WHERE f.removed_at > ?6 AND f.date_added <= ?5 AND {PREFILTER} \
          UNION ALL \
          SELECT {cols} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
-         WHERE f.valid_until >= ?5 AND f.valid_until <= ?6 AND f.date_added < ?5 AND f.removed_at IS NULL AND {PREFILTER}"
+         WHERE f.valid_until > ?7 AND f.valid_until <= ?8 AND f.date_added <= ?5 AND f.removed_at IS NULL AND {PREFILTER}"
     ))?;
     let mut q = removed.query(params![
         p.uses_bit,
         p.max_tlp,
         p.max_pap,
         p.classification,
-        since,
+        since.added,
+        since.removed,
+        since.at,
         now
     ])?;
     while let Some(x) = q.next()? {

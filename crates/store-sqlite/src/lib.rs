@@ -15,8 +15,8 @@ use renkei_model::handling::Handling;
 use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::{
-    Backend, DeleteOutcome, Deleter, FeedPull, FeedRead, FeedRow, HandlingChange, HintNotice,
-    IngestOutcome, Membership, NdaAcceptance, NewApplication, NewHintNotice, NewOrg,
+    Backend, DeleteOutcome, Deleter, FeedCursor, FeedPull, FeedRead, FeedRow, HandlingChange,
+    HintNotice, IngestOutcome, Membership, NdaAcceptance, NewApplication, NewHintNotice, NewOrg,
     NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser, OrgUpdate, Provenance,
     RecordQuery, RecordRow, SearchQuery, SharedValue, SightingRow, StatusChange, Store, StoreError,
     StoreResult, StoreStats, StoredSubmission, StreamItem, TokenRecord, UserUpdate, ValueMatches,
@@ -536,7 +536,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn feed_rows(&self, since: Option<i64>, now: i64) -> StoreResult<FeedRead> {
+    async fn feed_rows(&self, since: Option<FeedCursor>, now: i64) -> StoreResult<FeedRead> {
         self.read(move |c| feeds::read(c, since, now)).await
     }
 

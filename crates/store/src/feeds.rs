@@ -9,9 +9,10 @@
 //! reports the object as a false positive or expired (a `sighting` with
 //! `x_renkei_sighting_type`); an indicator also drops out when its `valid_until` passes.
 //!
-//! Incremental pulls ask for what changed after a cursor: rows added after it, rows removed
-//! or expired after it. Cursors are the largest `date_added` / `removed_at` a pull saw, both
-//! taken from the store's own monotonic clock, so no commit can slip behind one.
+//! Incremental pulls ask for what changed after a [`FeedCursor`]: rows added after its
+//! `added`, rows removed after its `removed`, indicators whose `valid_until` passed after its
+//! `at`. `date_added` and `removed_at` each only grow from one write transaction to the next
+//! (writers are serialised), so no commit can slip behind a cursor and nothing comes twice.
 
 use renkei_model::handling::{Classification, Pap, Tlp, Use, Uses};
 
@@ -108,7 +109,42 @@ pub struct FeedRow {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FeedRead {
     pub rows: Vec<FeedRow>,
-    pub cursor: i64,
+    pub cursor: FeedCursor,
+}
+
+/// Where a feed pull left off: the largest `date_added` and `removed_at` it saw, and the time
+/// it was made (for expiry).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FeedCursor {
+    pub added: i64,
+    pub removed: i64,
+    pub at: i64,
+}
+
+impl FeedCursor {
+    /// A cursor at one instant (`since=<timestamp>`).
+    pub fn at_instant(t: i64) -> Self {
+        FeedCursor {
+            added: t,
+            removed: t,
+            at: t,
+        }
+    }
+
+    /// `added.removed.at`, as pulls show and take it.
+    pub fn encode(&self) -> String {
+        format!("{}.{}.{}", self.added, self.removed, self.at)
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let mut parts = s.split('.').map(|p| p.parse::<i64>().ok());
+        let cursor = FeedCursor {
+            added: parts.next()??,
+            removed: parts.next()??,
+            at: parts.next()??,
+        };
+        parts.next().is_none().then_some(cursor)
+    }
 }
 
 /// One pull of a feed, for reciprocity.

@@ -205,9 +205,9 @@ pub trait Store: Send + Sync + 'static {
     // --- feeds for defenders (see `feeds`) ---
 
     /// Feed rows that may go into feeds (pre-filtered; the caller decides each): every active
-    /// one when `since` is `None`; otherwise those added after `since`, and those removed or
-    /// expired after it (`removed`). `now` decides expiry.
-    async fn feed_rows(&self, since: Option<i64>, now: i64) -> StoreResult<FeedRead>;
+    /// one when `since` is `None`; otherwise those added after the cursor, and those removed
+    /// or expired after it (`removed`). `now` decides expiry.
+    async fn feed_rows(&self, since: Option<FeedCursor>, now: i64) -> StoreResult<FeedRead>;
 
     /// The active, pre-filtered feed rows of objects indexed under any of `keys` (to tell
     /// whether a value removed from one row is still carried by another).

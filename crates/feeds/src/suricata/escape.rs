@@ -11,6 +11,11 @@ use crate::text::{is_unsafe_char, push};
 /// Other non-ASCII text (Japanese labels) is kept: Suricata 7 reads rules as UTF-8 and
 /// writes `msg` into EVE JSON as such.
 pub(crate) fn push_msg_text(out: &mut Vec<u8>, text: &str, max_chars: usize) {
+    // Most values and labels need nothing done: copy them whole.
+    if text.len() <= max_chars && text.bytes().all(is_plain_msg_byte) {
+        push(out, text);
+        return;
+    }
     let mut buf = [0u8; 4];
     for (i, c) in text.chars().enumerate() {
         if i == max_chars {
@@ -28,14 +33,27 @@ pub(crate) fn push_msg_text(out: &mut Vec<u8>, text: &str, max_chars: usize) {
     }
 }
 
+/// Printable ASCII that a `msg` string can hold as is.
+fn is_plain_msg_byte(b: u8) -> bool {
+    (b' '..=b'~').contains(&b) && !matches!(b, b'"' | b';' | b'\\')
+}
+
+/// Printable ASCII that a `content` string can hold as is.
+fn is_literal_content_byte(b: u8) -> bool {
+    b.is_ascii_graphic() && !matches!(b, b'"' | b';' | b'\\' | b'|')
+}
+
 /// Appends bytes for a `content` string: printable ASCII as is, everything else (`"`, `;`,
 /// `\`, `|`, space, control and non-ASCII bytes) in `|hex|` form.
 pub(crate) fn push_content(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    if bytes.iter().all(|&b| is_literal_content_byte(b)) {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut in_hex = false;
     for &b in bytes {
-        let literal = b.is_ascii_graphic() && !matches!(b, b'"' | b';' | b'\\' | b'|');
-        if literal {
+        if is_literal_content_byte(b) {
             if in_hex {
                 out.push(b'|');
                 in_hex = false;

@@ -19,23 +19,20 @@
 //! [`escape`]), `metadata` with the record id and TLP, `classtype:bad-unknown` (in
 //! Suricata's default classification.config), a stable `sid` ([`sid`]) and `rev:1`.
 
+pub(crate) mod dataset;
 mod escape;
-pub(crate) mod sid;
+mod sid;
 
 use renkei_model::handling::Tlp;
 use renkei_observables::ObservableType;
-use url::{Host, Position, Url};
 
 use crate::FeedMeta;
 use crate::entry::FeedEntry;
 use crate::error::FeedError;
-use crate::net::Network;
+use crate::net::{Network, UrlHost, url_parts};
 use crate::select::{Carried, carried_values};
 use crate::text::{one_line, push, push_u64, timestamp};
 use escape::{is_metadata_token, push_content, push_msg_text};
-use sid::Sids;
-
-pub(crate) mod dataset;
 
 /// The classtype of every rule: "Potentially Bad Traffic" (priority 2). The feed says a
 /// value is bad, not what kind of attack it serves.
@@ -54,15 +51,34 @@ pub(crate) fn render(
     meta: &FeedMeta,
     out: &mut Vec<u8>,
 ) -> Result<(), FeedError> {
-    let strictest = carried_values(entries).map(|v| v.tlp).max_by_key(Tlp::rank);
-    push_header(out, meta, strictest);
-    let mut sids = Sids::new(meta.sid_base, entries.len() * 2);
-    let mut rules = 0u64;
+    // First the sid each rule prefers, in file order, so that all sids are settled at once.
+    let mut preferred = Vec::with_capacity(entries.len() * 2);
+    let mut strictest: Option<Tlp> = None;
     for value in carried_values(entries) {
-        rules += push_rules(out, value, &mut sids)?;
+        if let Some(shape) = Shape::of(value.entry) {
+            preferred
+                .extend((0..shape.rules()).map(|slot| sid::preferred(value.entry.value_key, slot)));
+            if strictest.is_none_or(|t| value.tlp.rank() > t.rank()) {
+                strictest = Some(value.tlp);
+            }
+        }
+    }
+    let sids = sid::assign(meta.sid_base, &preferred)?;
+
+    push_header(out, meta, strictest);
+    let mut unused: &[u32] = &sids;
+    for value in carried_values(entries) {
+        let Some(shape) = Shape::of(value.entry) else {
+            continue;
+        };
+        let Some((mine, rest)) = unused.split_at_checked(shape.rules() as usize) else {
+            break;
+        };
+        unused = rest;
+        push_rules(out, value, shape, mine);
     }
     push(out, "# end: ");
-    push_u64(out, rules);
+    push_u64(out, sids.len() as u64);
     push(out, " rules\n");
     Ok(())
 }
@@ -97,15 +113,43 @@ fn push_header(out: &mut Vec<u8>, meta: &FeedMeta, strictest: Option<Tlp>) {
     );
 }
 
-/// Writes the rules of one value; returns how many.
-fn push_rules(out: &mut Vec<u8>, value: Carried, sids: &mut Sids) -> Result<u64, FeedError> {
-    let entry = value.entry;
-    match entry.kind {
-        ObservableType::Domain => {
-            if !is_hostname(&entry.value) {
-                return Ok(0);
+/// The rules a value gets, decided once for both passes.
+#[derive(Debug, Clone, Copy)]
+enum Shape<'a> {
+    /// One `ip` rule.
+    Network(Network),
+    /// Three rules: DNS, TLS SNI, HTTP host.
+    Domain,
+    /// One `http` rule on the host and, unless it is `/`, the request target.
+    Url { host: &'a str, target: &'a str },
+}
+
+impl<'a> Shape<'a> {
+    /// `None` for values no rule can express.
+    fn of(entry: &'a FeedEntry) -> Option<Shape<'a>> {
+        match entry.kind {
+            ObservableType::Domain => is_hostname(&entry.value).then_some(Shape::Domain),
+            ObservableType::Url => {
+                http_host_and_target(&entry.value).map(|(host, target)| Shape::Url { host, target })
             }
-            for (slot, (proto, buffer, nocase)) in DOMAIN_RULES.into_iter().enumerate() {
+            kind => Network::of(kind, &entry.value).map(|n| Shape::Network(n.unmapped())),
+        }
+    }
+
+    fn rules(&self) -> u32 {
+        match self {
+            Shape::Domain => DOMAIN_RULES.len() as u32,
+            Shape::Network(_) | Shape::Url { .. } => 1,
+        }
+    }
+}
+
+/// Writes the rules of one value with their sids (as many as [`Shape::rules`]).
+fn push_rules(out: &mut Vec<u8>, value: Carried, shape: Shape, sids: &[u32]) {
+    let entry = value.entry;
+    match shape {
+        Shape::Domain => {
+            for ((proto, buffer, nocase), &sid) in DOMAIN_RULES.into_iter().zip(sids) {
                 push_rule_start(out, proto, value, buffer);
                 push(out, buffer);
                 push(out, "; dotprefix; content:\".");
@@ -118,44 +162,35 @@ fn push_rules(out: &mut Vec<u8>, value: Carried, sids: &mut Sids) -> Result<u64,
                         "\"; endswith; "
                     },
                 );
-                push_rule_end(out, value, sids.assign(entry.value_key, slot as u32)?);
+                push_rule_end(out, value, sid);
             }
-            Ok(DOMAIN_RULES.len() as u64)
         }
-        ObservableType::Url => {
-            let Some((host, path)) = url_parts(&entry.value) else {
-                return Ok(0);
+        Shape::Url { host, target } => {
+            let &[sid] = sids else {
+                return;
             };
             push_rule_start(out, "http", value, "");
             push(out, "http.host; content:\"");
             push_content(out, host.as_bytes());
             push(out, "\"; startswith; endswith; ");
-            if path != "/" {
-                let path = &path.as_bytes()[..path.len().min(MAX_URI_BYTES)];
+            if target != "/" {
+                let target = &target.as_bytes()[..target.len().min(MAX_URI_BYTES)];
                 push(out, "http.uri.raw; content:\"");
-                push_content(out, path);
+                push_content(out, target);
                 push(out, "\"; ");
             }
-            push_rule_end(out, value, sids.assign(entry.value_key, 0)?);
-            Ok(1)
+            push_rule_end(out, value, sid);
         }
-        kind => {
-            let Some(network) = Network::of(kind, &entry.value).map(Network::unmapped) else {
-                return Ok(0);
-            };
-            let target = match network {
-                Network::V4(a, 32) => a.to_string(),
-                Network::V6(a, 128) => a.to_string(),
-                Network::V4(a, p) => format!("{a}/{p}"),
-                Network::V6(a, p) => format!("{a}/{p}"),
+        Shape::Network(network) => {
+            let &[sid] = sids else {
+                return;
             };
             push(out, "alert ip $HOME_NET any <> ");
-            push(out, &target);
+            push_network(out, network);
             push(out, " any (msg:\"");
             push_msg(out, value, "");
             push(out, "\"; ");
-            push_rule_end(out, value, sids.assign(entry.value_key, 0)?);
-            Ok(1)
+            push_rule_end(out, value, sid);
         }
     }
 }
@@ -240,18 +275,40 @@ fn is_hostname(name: &str) -> bool {
 /// The host (a name or an IPv4 address) and the path with query of an `http`/`https` URL.
 /// IPv6-literal hosts are left out: how Suricata normalises their `http.host` (brackets or
 /// not) is not something to guess in a blocklist.
-fn url_parts(value: &str) -> Option<(String, String)> {
-    let url = Url::parse(value).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
+fn http_host_and_target(value: &str) -> Option<(&str, &str)> {
+    let parts = url_parts(value)?;
+    if !matches!(parts.scheme, "http" | "https") {
         return None;
     }
-    let host = match url.host()? {
-        Host::Domain(d) if is_hostname(d) => d.to_owned(),
-        Host::Ipv4(a) => a.to_string(),
-        Host::Domain(_) | Host::Ipv6(_) => return None,
+    let host = match parts.host {
+        UrlHost::Name(name) if is_hostname(name) => name,
+        UrlHost::Ipv4(dotted) => dotted,
+        UrlHost::Name(_) | UrlHost::Ipv6 => return None,
     };
-    let path = &url[Position::BeforePath..Position::AfterQuery];
-    Some((host, path.to_owned()))
+    Some((host, parts.target))
+}
+
+/// An address (`192.0.2.1`) or network (`192.0.2.0/24`) in rule-header form.
+fn push_network(out: &mut Vec<u8>, network: Network) {
+    let prefix = match network {
+        Network::V4(addr, prefix) => {
+            for (i, octet) in addr.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b'.');
+                }
+                push_u64(out, octet.into());
+            }
+            (prefix < 32).then_some(prefix)
+        }
+        Network::V6(addr, prefix) => {
+            push(out, &addr.to_string());
+            (prefix < 128).then_some(prefix)
+        }
+    };
+    if let Some(prefix) = prefix {
+        out.push(b'/');
+        push_u64(out, prefix.into());
+    }
 }
 
 #[cfg(test)]
@@ -259,16 +316,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn url_parts_keep_path_and_query_but_not_fragment_or_credentials() {
+    fn url_rules_keep_path_and_query_but_not_fragment_or_credentials() {
         assert_eq!(
-            url_parts("https://user:pw@evil.example:8443/a;b?x=1#frag"),
-            Some(("evil.example".into(), "/a;b?x=1".into()))
+            http_host_and_target("https://user:pw@evil.example:8443/a;b?x=1#frag"),
+            Some(("evil.example", "/a;b?x=1"))
         );
         assert_eq!(
-            url_parts("http://192.0.2.1/"),
-            Some(("192.0.2.1".into(), "/".into()))
+            http_host_and_target("http://192.0.2.1/"),
+            Some(("192.0.2.1", "/"))
         );
-        assert_eq!(url_parts("http://[2001:db8::1]/x"), None);
-        assert_eq!(url_parts("ftp://evil.example/x"), None);
+        assert_eq!(http_host_and_target("http://[2001:db8::1]/x"), None);
+        assert_eq!(http_host_and_target("ftp://evil.example/x"), None);
+        assert_eq!(http_host_and_target("http://Evil.example/x"), None);
+    }
+
+    #[test]
+    fn networks_in_rule_headers() {
+        let text = |kind, value| {
+            let mut out = Vec::new();
+            push_network(&mut out, Network::of(kind, value).unwrap());
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(text(ObservableType::Ipv4, "192.0.2.1"), "192.0.2.1");
+        assert_eq!(text(ObservableType::Cidr, "192.0.2.0/24"), "192.0.2.0/24");
+        assert_eq!(text(ObservableType::Cidr, "2001:db8::/32"), "2001:db8::/32");
+        assert_eq!(text(ObservableType::Ipv6, "2001:db8::1"), "2001:db8::1");
     }
 }
