@@ -5,7 +5,7 @@
 //! allows them on `Path::DefensiveFeed`: `defensive_feeds` consent, PAP CLEAR/GREEN, TLP ≤
 //! AMBER, unclassified, and readable by them. Full by default; `since=<cursor>` gives what
 //! was added and what dropped out after the cursor (`X-Renkei-Feed-Cursor` of the previous
-//! pull, or an RFC 3339 time). The body's SHA-256 is its `ETag`, so `If-None-Match` answers 304 whenever nothing
+//! pull, or an RFC 3339 time). A 128-bit hash of the body is its `ETag`, so `If-None-Match` answers 304 whenever nothing
 //! the puller would receive has changed.
 
 use std::collections::HashSet;
@@ -23,7 +23,6 @@ use renkei_policy::{Decision, Identity, Path, Principal, RecordMeta, decide};
 use renkei_store::{FeedCursor, FeedPull, FeedRow, FeedValue};
 use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::api::common;
 use crate::audit::action;
@@ -80,7 +79,7 @@ async fn pull(
         tracing::error!(error = %e, "feed rendering failed");
         ApiError::internal()
     })?;
-    let etag = format!("\"{}\"", hex(&Sha256::digest(&body)[..16]));
+    let etag = format!("\"{:032x}\"", twox_hash::XxHash3_128::oneshot(&body));
 
     state
         .store
@@ -149,10 +148,6 @@ fn parse_format(name: &str, set: Option<&str>) -> Result<Format, ApiError> {
             "{e}. Feeds: plain, csv, suricata, suricata-dataset?set=domains|ips|md5|sha256, rpz, stix, samples."
         ))
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn meta(row: &FeedRow) -> RecordMeta<'_> {

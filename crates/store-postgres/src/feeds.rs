@@ -21,7 +21,10 @@ use crate::index::{INDEXED_COLUMNS, audiences, indexed_from, prepared};
 /// removal stamps only grow (writers hold the ingest lock).
 async fn removal_stamp(tx: &impl GenericClient, floor: i64) -> StoreResult<i64> {
     let last: Option<i64> = tx
-        .query_one("SELECT MAX(removed_at) FROM feed_rows", &[])
+        .query_one(
+            "SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL",
+            &[],
+        )
         .await
         .map_err(db_err)?
         .get(0);
@@ -184,7 +187,7 @@ pub(crate) async fn read(
         .map_err(db_err)?;
     let row = tx
         .query_one(
-            "SELECT (SELECT MAX(date_added) FROM feed_rows), (SELECT MAX(removed_at) FROM feed_rows)",
+            "SELECT (SELECT MAX(date_added) FROM feed_rows), (SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL)",
             &[],
         )
         .await

@@ -6,15 +6,18 @@ use renkei_store::{
     FEED_REMOVING_SIGHTINGS, FeedCursor, FeedPrefilter, FeedPull, FeedRead, FeedRow,
     feed_entries_text, parse_feed_entries,
 };
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::index::{INDEXED_COLUMNS, indexed_from};
 
 /// When rows removed now are stamped: after `floor` and after every earlier removal, so
 /// removal stamps only grow (an incremental pull's cursor never sees one twice or misses one).
 fn removal_stamp(tx: &Transaction<'_>, floor: i64) -> rusqlite::Result<i64> {
-    let last: Option<i64> =
-        tx.query_row("SELECT MAX(removed_at) FROM feed_rows", [], |r| r.get(0))?;
+    let last: Option<i64> = tx.query_row(
+        "SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?;
     Ok(floor.max(last.map_or(i64::MIN, |l| l.saturating_add(1))))
 }
 
@@ -132,7 +135,7 @@ pub(crate) fn read(
 ) -> rusqlite::Result<FeedRead> {
     let p = FeedPrefilter::new();
     let (added, removed): (Option<i64>, Option<i64>) = conn.query_row(
-        "SELECT (SELECT MAX(date_added) FROM feed_rows), (SELECT MAX(removed_at) FROM feed_rows)",
+        "SELECT (SELECT MAX(date_added) FROM feed_rows), (SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL)",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
@@ -145,21 +148,7 @@ pub(crate) fn read(
     let cols = columns();
     let mut rows = Vec::new();
     let Some(since) = since else {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {cols} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
-             WHERE r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > ?5) AND {PREFILTER} \
-             ORDER BY f.date_added"
-        ))?;
-        let mut q = stmt.query(params![
-            p.uses_bit,
-            p.max_tlp,
-            p.max_pap,
-            p.classification,
-            now
-        ])?;
-        while let Some(x) = q.next()? {
-            rows.push(row_from(conn, x, false)?);
-        }
+        rows = read_active(conn, i64::MIN, i64::MAX, now)?;
         return Ok(FeedRead { rows, cursor });
     };
     // Added after the cursor and still in.
@@ -201,6 +190,62 @@ pub(crate) fn read(
         rows.push(row_from(conn, x, true)?);
     }
     Ok(FeedRead { rows, cursor })
+}
+
+/// The active rows whose `date_added` is in `lo..=hi`.
+pub(crate) fn read_active(
+    conn: &Connection,
+    lo: i64,
+    hi: i64,
+    now: i64,
+) -> rusqlite::Result<Vec<FeedRow>> {
+    let p = FeedPrefilter::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
+         WHERE f.date_added BETWEEN ?6 AND ?7 AND r.deleted_at IS NULL AND f.removed_at IS NULL \
+         AND (f.valid_until IS NULL OR f.valid_until > ?5) AND {PREFILTER} ORDER BY f.date_added",
+        columns()
+    ))?;
+    let mut q = stmt.query(params![
+        p.uses_bit,
+        p.max_tlp,
+        p.max_pap,
+        p.classification,
+        now,
+        lo,
+        hi
+    ])?;
+    let mut rows = Vec::new();
+    while let Some(x) = q.next()? {
+        rows.push(row_from(conn, x, false)?);
+    }
+    Ok(rows)
+}
+
+/// The cursor of a full read, and where to split the rows in two halves.
+pub(crate) fn full_plan(
+    conn: &Connection,
+    now: i64,
+) -> rusqlite::Result<(FeedCursor, Option<i64>)> {
+    let (added, removed, count): (Option<i64>, Option<i64>, i64) = conn.query_row(
+        "SELECT (SELECT MAX(date_added) FROM feed_rows), (SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL), \
+         (SELECT COUNT(*) FROM feed_rows)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let middle: Option<i64> = conn
+        .query_row(
+            "SELECT date_added FROM feed_rows ORDER BY date_added LIMIT 1 OFFSET ?1",
+            [count / 2],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let cursor = FeedCursor {
+        added: added.unwrap_or(0),
+        removed: removed.unwrap_or(0),
+        at: now,
+    };
+    Ok((cursor, middle))
 }
 
 pub(crate) fn carrying(

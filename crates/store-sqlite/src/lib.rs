@@ -537,7 +537,24 @@ impl Store for SqliteStore {
     }
 
     async fn feed_rows(&self, since: Option<FeedCursor>, now: i64) -> StoreResult<FeedRead> {
-        self.read(move |c| feeds::read(c, since, now)).await
+        if since.is_some() {
+            return self.read(move |c| feeds::read(c, since, now)).await;
+        }
+        // A full feed reads its two halves on two connections at once (two snapshots: a row
+        // changed in between may also come in the next incremental pull, which is harmless).
+        let (cursor, middle) = self.read(move |c| feeds::full_plan(c, now)).await?;
+        let Some(middle) = middle else {
+            return Ok(FeedRead {
+                rows: Vec::new(),
+                cursor,
+            });
+        };
+        let (mut rows, later) = tokio::try_join!(
+            self.read(move |c| feeds::read_active(c, i64::MIN, middle - 1, now)),
+            self.read(move |c| feeds::read_active(c, middle, i64::MAX, now)),
+        )?;
+        rows.extend(later);
+        Ok(FeedRead { rows, cursor })
     }
 
     async fn feed_rows_carrying(&self, keys: &[i64], now: i64) -> StoreResult<Vec<FeedRow>> {
