@@ -11,7 +11,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use crate::db_err;
-use crate::index::{INDEXED_COLUMNS, audiences, indexed_from, prepared};
+use crate::index::{INDEXED_COLUMNS, audiences, index_reads, indexed_from, prepared};
 
 /// The feed rows of an ingest (see the SQLite backend's twin): demoted versions drop out,
 /// new latest versions carrying feed values come in unless already reported false positive
@@ -185,6 +185,13 @@ pub(crate) async fn read(
         .start()
         .await
         .map_err(db_err)?;
+    if since.is_some() {
+        // An incremental read touches a few rows through its indexes; right after a bulk
+        // import, before the tables are analysed, the planner would scan them instead.
+        tx.batch_execute("SET LOCAL enable_seqscan = off")
+            .await
+            .map_err(db_err)?;
+    }
     let row = tx
         .query_one(
             "SELECT (SELECT MAX(date_added) FROM feed_rows), (SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL)",
@@ -242,16 +249,62 @@ pub(crate) async fn read(
     Ok(FeedRead { rows, cursor })
 }
 
-pub(crate) async fn carrying(
+/// The cursor of a full read, and where to split its rows in two halves.
+pub(crate) async fn full_plan(
     c: &impl GenericClient,
+    now: i64,
+) -> StoreResult<(FeedCursor, Option<i64>)> {
+    let row = c
+        .query_one(
+            "SELECT (SELECT MAX(date_added) FROM feed_rows), \
+             (SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL), \
+             (SELECT date_added FROM feed_rows ORDER BY date_added \
+                OFFSET (SELECT COUNT(*) / 2 FROM feed_rows) LIMIT 1)",
+            &[],
+        )
+        .await
+        .map_err(db_err)?;
+    let cursor = FeedCursor {
+        added: row.get::<_, Option<i64>>(0).unwrap_or(0),
+        removed: row.get::<_, Option<i64>>(1).unwrap_or(0),
+        at: now,
+    };
+    Ok((cursor, row.get(2)))
+}
+
+/// The active rows whose `date_added` is in `lo..=hi`.
+pub(crate) async fn read_active(
+    c: &impl GenericClient,
+    lo: i64,
+    hi: i64,
+    now: i64,
+) -> StoreResult<Vec<FeedRow>> {
+    rows_of(
+        c,
+        &format!(
+            "{} ORDER BY f.date_added",
+            select(
+                "f.date_added BETWEEN $6 AND $7 AND r.deleted_at IS NULL AND f.removed_at IS NULL \
+                 AND (f.valid_until IS NULL OR f.valid_until > $5)"
+            )
+        ),
+        &[&now, &lo, &hi],
+        false,
+    )
+    .await
+}
+
+pub(crate) async fn carrying(
+    client: &mut deadpool_postgres::Client,
     keys: &[i64],
     now: i64,
 ) -> StoreResult<Vec<FeedRow>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    rows_of(
-        c,
+    let tx = index_reads(client).await?;
+    let rows = rows_of(
+        &tx,
         &select(
             "f.id_key IN (SELECT id_key FROM record_observables WHERE value_key = ANY($5)) \
              AND r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > $6)",
@@ -259,7 +312,9 @@ pub(crate) async fn carrying(
         &[&keys, &now],
         false,
     )
-    .await
+    .await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(rows)
 }
 
 pub(crate) async fn note_pull(c: &impl GenericClient, pull: &FeedPull) -> StoreResult<()> {

@@ -363,7 +363,7 @@ pub(crate) async fn audiences(
 /// `records` by `id_key`; but right after a bulk import, before the tables are analysed (or
 /// where autovacuum is off), the planner guesses `id_key` matches thousands of rows and
 /// scans all of `records` instead, in `date_added` order, for every value.
-async fn index_reads(
+pub(crate) async fn index_reads(
     client: &mut deadpool_postgres::Client,
 ) -> StoreResult<deadpool_postgres::Transaction<'_>> {
     let tx = client.transaction().await.map_err(db_err)?;

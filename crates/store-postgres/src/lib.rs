@@ -504,11 +504,29 @@ impl Store for PostgresStore {
     }
 
     async fn feed_rows(&self, since: Option<FeedCursor>, now: i64) -> StoreResult<FeedRead> {
-        feeds::read(&mut self.client().await?, since, now).await
+        if since.is_some() {
+            return feeds::read(&mut self.client().await?, since, now).await;
+        }
+        // A full feed reads its two halves on two connections at once (two snapshots: a row
+        // changed in between may also come in the next incremental pull, which is harmless).
+        let (cursor, middle) = feeds::full_plan(&self.client().await?, now).await?;
+        let Some(middle) = middle else {
+            return Ok(FeedRead {
+                rows: Vec::new(),
+                cursor,
+            });
+        };
+        let (first, second) = (self.client().await?, self.client().await?);
+        let (mut rows, later) = tokio::try_join!(
+            feeds::read_active(&first, i64::MIN, middle - 1, now),
+            feeds::read_active(&second, middle, i64::MAX, now),
+        )?;
+        rows.extend(later);
+        Ok(FeedRead { rows, cursor })
     }
 
     async fn feed_rows_carrying(&self, keys: &[i64], now: i64) -> StoreResult<Vec<FeedRow>> {
-        feeds::carrying(&self.client().await?, keys, now).await
+        feeds::carrying(&mut self.client().await?, keys, now).await
     }
 
     async fn note_feed_pull(&self, pull: &FeedPull) -> StoreResult<()> {
