@@ -49,17 +49,23 @@ impl AppState {
 
     /// Logs the sensitive records among `rows` that `principal` is about to be shown through
     /// `path` (one entry per request, listing the versions); nothing when none is sensitive.
+    /// Every record read is also counted for the reader's organisation (reciprocity).
     pub async fn audit_reads<'a>(
         &self,
         principal: &Principal,
         path: &str,
         rows: impl IntoIterator<Item = &'a RecordRow>,
     ) -> Result<(), ApiError> {
+        let mut all = 0;
         let read: Vec<Value> = rows
             .into_iter()
+            .inspect(|_| all += 1)
             .filter(|r| r.is_sensitive())
             .map(|r| json!({ "id": r.stix_id, "version": r.version.to_stix() }))
             .collect();
+        if let Some(me) = principal.identity() {
+            self.count_usage(me, crate::usage::kind::RECORDS_READ, all);
+        }
         if read.is_empty() {
             return Ok(());
         }

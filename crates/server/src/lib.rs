@@ -26,6 +26,7 @@ pub mod error;
 pub mod feeds;
 pub mod state;
 pub mod taxii;
+pub mod usage;
 
 pub use clock::{Clock, Entropy, OsEntropy, SystemClock};
 pub use state::{AppState, MembershipRules, ServerConfig};
@@ -61,6 +62,7 @@ impl AppState {
             passwords: Arc::default(),
             last_status_prune: Arc::default(),
             auditor,
+            usage: Arc::default(),
         })
     }
 }

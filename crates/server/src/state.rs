@@ -76,6 +76,8 @@ pub struct AppState {
     pub last_status_prune: Arc<std::sync::atomic::AtomicI64>,
     /// The audit log's writer: every write and every read of a sensitive record goes to it.
     pub auditor: Auditor,
+    /// Consumption counted for reciprocity, not yet stored.
+    pub usage: Arc<crate::usage::Usage>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -6,6 +6,7 @@
 //! a record committed late with an earlier timestamp. Bulk writes use `UNNEST` arrays, one
 //! round trip per batch.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -19,10 +20,10 @@ use renkei_store::sql::{Placeholders, SqlParam};
 use renkei_store::{
     Backend, DeleteOutcome, Deleter, FeedCursor, FeedPull, FeedRead, FeedRow, HandlingChange,
     HintNotice, IngestOutcome, Membership, NdaAcceptance, NewApplication, NewHintNotice, NewOrg,
-    NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser, OrgUpdate, Provenance,
-    RecordQuery, RecordRow, SearchQuery, SharedValue, SightingRow, StatusChange, Store, StoreError,
-    StoreResult, StoreStats, StoredSubmission, StreamItem, TokenRecord, UserUpdate, ValueMatches,
-    VersionFilter,
+    NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser, OrgActivity, OrgUpdate,
+    Provenance, RecordQuery, RecordRow, SearchQuery, SharedValue, SightingRow, StatusChange, Store,
+    StoreError, StoreResult, StoreStats, StoredSubmission, StreamItem, TokenRecord, UsageCount,
+    UserUpdate, ValueMatches, VersionFilter,
 };
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
@@ -33,6 +34,7 @@ mod feeds;
 mod handling;
 mod index;
 mod membership;
+mod reciprocity;
 mod records;
 
 const STYLE: Placeholders = Placeholders::DollarNumbered;
@@ -41,6 +43,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_membership_audit.sql")),
     (3, include_str!("../migrations/0003_index.sql")),
     (4, include_str!("../migrations/0004_feeds.sql")),
+    (5, include_str!("../migrations/0005_reciprocity.sql")),
 ];
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x5245_4e4b_0001;
@@ -531,6 +534,17 @@ impl Store for PostgresStore {
 
     async fn note_feed_pull(&self, pull: &FeedPull) -> StoreResult<()> {
         feeds::note_pull(&self.client().await?, pull).await
+    }
+
+    async fn add_usage(&self, counts: &[UsageCount]) -> StoreResult<()> {
+        if counts.is_empty() {
+            return Ok(());
+        }
+        reciprocity::add_usage(&self.client().await?, counts).await
+    }
+
+    async fn activity(&self, from: i64, to: i64) -> StoreResult<BTreeMap<OrgId, OrgActivity>> {
+        reciprocity::activity(&self.client().await?, from, to).await
     }
 
     async fn close_hint_notice(&self, id: i64, at: i64) -> StoreResult<bool> {

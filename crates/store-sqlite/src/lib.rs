@@ -12,15 +12,17 @@ use async_trait::async_trait;
 use renkei_model::account::{Org, User};
 use renkei_model::audit::{AuditCheckpoint, AuditEntry, AuditEvent};
 use renkei_model::handling::Handling;
+use std::collections::BTreeMap;
+
 use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::{
     Backend, DeleteOutcome, Deleter, FeedCursor, FeedPull, FeedRead, FeedRow, HandlingChange,
     HintNotice, IngestOutcome, Membership, NdaAcceptance, NewApplication, NewHintNotice, NewOrg,
-    NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser, OrgUpdate, Provenance,
-    RecordQuery, RecordRow, SearchQuery, SharedValue, SightingRow, StatusChange, Store, StoreError,
-    StoreResult, StoreStats, StoredSubmission, StreamItem, TokenRecord, UserUpdate, ValueMatches,
-    VersionFilter,
+    NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser, OrgActivity, OrgUpdate,
+    Provenance, RecordQuery, RecordRow, SearchQuery, SharedValue, SightingRow, StatusChange, Store,
+    StoreError, StoreResult, StoreStats, StoredSubmission, StreamItem, TokenRecord, UsageCount,
+    UserUpdate, ValueMatches, VersionFilter,
 };
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -32,6 +34,7 @@ mod index;
 mod membership;
 mod migrate;
 mod pool;
+mod reciprocity;
 mod records;
 
 pub use audit::audit_path;
@@ -566,6 +569,19 @@ impl Store for SqliteStore {
         let pull = pull.clone();
         self.write(move |c| feeds::note_pull(c, &pull).map_err(db_err))
             .await
+    }
+
+    async fn add_usage(&self, counts: &[UsageCount]) -> StoreResult<()> {
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let counts = counts.to_vec();
+        self.write(move |c| reciprocity::add_usage(c, &counts).map_err(db_err))
+            .await
+    }
+
+    async fn activity(&self, from: i64, to: i64) -> StoreResult<BTreeMap<OrgId, OrgActivity>> {
+        self.read(move |c| reciprocity::activity(c, from, to)).await
     }
 
     async fn close_hint_notice(&self, id: i64, at: i64) -> StoreResult<bool> {

@@ -7,6 +7,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_membership.sql")),
     (3, include_str!("../migrations/0003_index.sql")),
     (4, include_str!("../migrations/0004_feeds.sql")),
+    (5, include_str!("../migrations/0005_reciprocity.sql")),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection, now: i64, key: &[u8; 32]) -> rusqlite::Result<()> {

@@ -6,6 +6,8 @@
 //! visibility: each backend translates the scope to SQL, and the conformance suite checks that
 //! translation against `renkei_policy::decide` on random populations.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use renkei_model::account::{Org, User};
 use renkei_model::audit::{AuditCheckpoint, AuditEntry, AuditEvent};
@@ -19,6 +21,7 @@ mod feeds;
 mod index;
 mod membership;
 pub mod plan;
+mod reciprocity;
 pub mod sql;
 mod types;
 
@@ -29,6 +32,7 @@ pub use error::{StoreError, StoreResult};
 pub use feeds::*;
 pub use index::*;
 pub use membership::*;
+pub use reciprocity::*;
 pub use types::*;
 
 /// Everything Renkei keeps.
@@ -215,6 +219,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records a pull of a feed.
     async fn note_feed_pull(&self, pull: &FeedPull) -> StoreResult<()>;
+
+    // --- reciprocity (`reciprocity`) ---
+
+    /// Adds counted consumption.
+    async fn add_usage(&self, counts: &[UsageCount]) -> StoreResult<()>;
+
+    /// Each organisation's contributions and consumption between `from` (inclusive) and `to`
+    /// (exclusive), µs; organisations with no activity are left out.
+    async fn activity(&self, from: i64, to: i64) -> StoreResult<BTreeMap<OrgId, OrgActivity>>;
 
     // --- TAXII status resources ---
 

@@ -220,6 +220,7 @@ async fn look_up(
             .await?;
     }
     state.store.note_hints(&notices).await?;
+    state.count_usage(me, crate::usage::kind::LOOKUPS, values.len());
     Ok(out)
 }
 

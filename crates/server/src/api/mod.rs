@@ -20,6 +20,7 @@ pub mod membership;
 pub mod misp;
 pub mod openapi;
 pub mod orgs;
+pub mod reciprocity;
 pub mod records;
 pub mod search;
 pub mod text;
@@ -39,6 +40,7 @@ pub fn paths() -> Vec<(&'static str, &'static str)> {
         lookup::PATHS,
         search::PATHS,
         correlation::PATHS,
+        reciprocity::PATHS,
     ]
     .concat()
 }
@@ -59,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(lookup::routes())
         .merge(search::routes())
         .merge(correlation::routes())
+        .merge(reciprocity::routes())
         .fallback(|| async { ApiError::not_found("No such API endpoint") })
 }
 

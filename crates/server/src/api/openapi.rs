@@ -22,6 +22,7 @@ const PARTS: &[(&str, &str)] = &[
     ("users", include_str!("openapi/users.json")),
     ("misp", include_str!("openapi/misp.json")),
     ("lookup", include_str!("openapi/lookup.json")),
+    ("reciprocity", include_str!("openapi/reciprocity.json")),
 ];
 
 pub fn routes() -> Router<AppState> {

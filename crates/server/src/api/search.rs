@@ -138,5 +138,6 @@ async fn search(
     };
     let scope = ReadScope::of(&principal, Path::Raw);
     let rows = state.store.search(&scope, &query).await?;
+    state.count_usage(&me, crate::usage::kind::SEARCHES, 1);
     page(&state, &me, rows, limit, "api/search", "next_before").await
 }
