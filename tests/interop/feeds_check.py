@@ -3,7 +3,8 @@
 indicators it consents to share with defenders, makes a feed token with the CLI, pulls every
 feed from the running server, and Suricata 7 (`suricata -T`), BIND (`named-checkzone`) and
 stix2-validator 3.2.0 accept what comes out. An incremental pull after a false-positive
-report removes the value; a 304 answers an unchanged feed."""
+report removes the value; a 304 answers an unchanged feed. The public alerts read as Atom
+and RSS with feedparser."""
 
 import argparse
 import base64
@@ -178,9 +179,42 @@ def main():
           f"incremental CSV after a false positive: {rows}")
     _, _, body = pull("plain")
     check("45.95.147.21" not in body.decode().split(), "the false positive is still in the full feed")
+    public_alerts(args)
     print(f"feeds: {len(alerts)} Suricata rules and datasets pass suricata -T, the RPZ zone passes "
           f"named-checkzone, {len(bundle['objects'])} STIX indicators pass stix2-validator; "
-          "incremental removal and 304 work")
+          "incremental removal and 304 work; feedparser reads the public alerts as Atom and RSS")
+
+
+def public_alerts(args):
+    """The secretariat publishes an alert; feedparser reads it from Atom and RSS, unauthenticated."""
+    import feedparser
+
+    run = lambda *a, env=None: subprocess.run([args.renkei, *a], capture_output=True, text=True,
+                                              env={**os.environ, **(env or {})})
+    p = run("admin", "org", "add", "--name", "Interop secretariat", "--kind", "secretariat", "--json")
+    check(p.returncode == 0, f"secretariat org: {p.stderr}")
+    p = run("admin", "user", "add", "--org", "Interop secretariat", "--login", f"{args.login}-analyst",
+            "--role", "analyst", "--clearance", "3", "--json", env={"RENKEI_PASSWORD": args.password})
+    check(p.returncode == 0, f"analyst: {p.stderr}")
+    basic = "Basic " + base64.b64encode(f"{args.login}-analyst:{args.password}".encode()).decode()
+    title = "SMS フィッシング注意 <b>&</b>"
+    alert = {"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
+             "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+             "name": title, "description": "宅配業者を装う SMS に注意してください。", "published": "2026-11-01T09:00:00Z",
+             "report_types": ["threat-report"], "object_refs": [f"attack-pattern--{uuid.uuid4()}"]}
+    handling = {"tlp": "TLP:CLEAR", "audience": ["members"], "classification": 0, "uses": ["publication"],
+                "attribution": "named", "pap": "PAP:CLEAR"}
+    status, _, body = request(f"{args.url}/api/v1/records", "POST",
+                              json.dumps({"handling": handling, "objects": [alert]}).encode(),
+                              {"authorization": basic, "content-type": "application/json"})
+    check(status == 201, f"publishing the alert: {status} {body[:300]}")
+    for name in ["alerts.atom", "alerts.rss"]:
+        status, _, body = request(f"{args.url}/public/{name}")
+        check(status == 200, f"/public/{name}: {status}")
+        feed = feedparser.parse(body)
+        check(not feed.bozo, f"feedparser finds /public/{name} malformed: {feed.get('bozo_exception')}")
+        titles = [e.title for e in feed.entries]
+        check(title in titles, f"/public/{name} lacks the alert: {titles}")
 
 
 if __name__ == "__main__":

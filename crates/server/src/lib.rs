@@ -24,6 +24,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod feeds;
+pub mod public;
 pub mod state;
 pub mod taxii;
 pub mod usage;
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> axum::routing::RouterIntoService<axum::body::Body
         .nest("/taxii2", taxii::router())
         .nest("/api/v1", api::router())
         .nest("/feeds", feeds::router())
+        .nest("/public", public::router())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { error::ApiError::not_found("Not found") })
         .layer(middleware::from_fn(catch_panics))

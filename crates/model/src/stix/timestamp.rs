@@ -149,6 +149,26 @@ impl Timestamp {
         self.format_with(digits)
     }
 
+    /// The RFC 2822 form RSS and HTTP dates use, in GMT, to the second:
+    /// `Sun, 06 Dec 2026 01:02:03 GMT`.
+    pub fn to_rfc2822(&self) -> String {
+        const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let secs = self.unix_micros().div_euclid(1_000_000);
+        let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{}, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
+            WEEKDAYS[days.rem_euclid(7) as usize],
+            MONTHS[(m as usize).saturating_sub(1) % 12],
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
+    }
+
     /// Formats without the `fmt` machinery: this runs once per stored record.
     fn format_with(&self, frac_digits: u32) -> String {
         fn digits(buf: &mut String, mut value: u64, width: usize) {

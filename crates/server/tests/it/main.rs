@@ -11,6 +11,7 @@ mod leaks;
 mod lookup;
 mod membership;
 mod policy;
+mod public;
 mod reciprocity;
 mod rest_records;
 mod robustness;
