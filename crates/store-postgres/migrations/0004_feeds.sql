@@ -11,7 +11,8 @@ ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'api';
 -- decided per token by the policy, from the handling of the record row (`date_added`).
 -- `entries` holds the row's values as `kind<TAB>value` lines. `removed_at` is set, from the
 -- same clock as `date_added`, when the row drops out: a newer version, a deletion, a
--- false-positive or expired sighting.
+-- false-positive or expired sighting. Rows are found by `date_added` (through `records`'
+-- id_key index when by object), so ingest pays no second index here.
 CREATE TABLE feed_rows (
     date_added  BIGINT PRIMARY KEY,
     id_key      BIGINT NOT NULL,
@@ -20,7 +21,6 @@ CREATE TABLE feed_rows (
     entries     TEXT COLLATE "C" NOT NULL,
     removed_at  BIGINT
 );
-CREATE INDEX feed_rows_object ON feed_rows(id_key);
 CREATE INDEX feed_rows_removed ON feed_rows(removed_at) WHERE removed_at IS NOT NULL;
 CREATE INDEX feed_rows_expiry ON feed_rows(valid_until) WHERE valid_until IS NOT NULL;
 

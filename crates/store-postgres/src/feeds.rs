@@ -96,7 +96,7 @@ pub(crate) async fn add(
     if !sighted_keys.is_empty() {
         tx.execute(
             "UPDATE feed_rows f SET removed_at = $3 FROM UNNEST($1::int8[], $2::text[]) AS q(k, id) \
-             WHERE f.id_key = q.k AND f.removed_at IS NULL \
+             WHERE f.removed_at IS NULL \
              AND f.date_added IN (SELECT date_added FROM records WHERE id_key = q.k AND stix_id = q.id)",
             &[&sighted_keys, &sighted_ids, &at],
         )
@@ -306,7 +306,8 @@ pub(crate) async fn carrying(
     let rows = rows_of(
         &tx,
         &select(
-            "f.id_key IN (SELECT id_key FROM record_observables WHERE value_key = ANY($5)) \
+            "f.date_added IN (SELECT o.date_added FROM records o WHERE o.id_key IN \
+                 (SELECT id_key FROM record_observables WHERE value_key = ANY($5))) \
              AND r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > $6)",
         ),
         &[&keys, &now],

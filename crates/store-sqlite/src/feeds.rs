@@ -57,7 +57,7 @@ pub(crate) fn add(
         "INSERT INTO feed_rows (date_added, id_key, label, valid_until, entries) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut sighted = tx.prepare_cached(
-        "UPDATE feed_rows SET removed_at = ?3 WHERE id_key = ?1 AND removed_at IS NULL \
+        "UPDATE feed_rows SET removed_at = ?3 WHERE removed_at IS NULL \
          AND date_added IN (SELECT date_added FROM records WHERE id_key = ?1 AND stix_id = ?2)",
     )?;
     for row in inserts {
@@ -256,7 +256,8 @@ pub(crate) fn carrying(
     let p = FeedPrefilter::new();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {} FROM feed_rows f JOIN records r ON r.date_added = f.date_added \
-         WHERE f.id_key IN (SELECT id_key FROM record_observables WHERE value_key = ?5) \
+         WHERE f.date_added IN (SELECT o.date_added FROM records o WHERE o.id_key IN \
+             (SELECT id_key FROM record_observables WHERE value_key = ?5)) \
          AND r.deleted_at IS NULL AND f.removed_at IS NULL AND (f.valid_until IS NULL OR f.valid_until > ?6) AND {PREFILTER}",
         columns()
     ))?;
