@@ -16,7 +16,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use renkei_feeds::{Change, FeedEntry, FeedMeta, Format};
+use renkei_feeds::{Change, FeedEntry, FeedError, FeedMeta, Format};
 use renkei_model::stix::Timestamp;
 use renkei_observables::ObservableType;
 use renkei_policy::{Decision, Identity, Path, Principal, RecordMeta, decide};
@@ -144,9 +144,14 @@ fn parse_cursor(s: &str) -> Result<FeedCursor, ApiError> {
 
 fn parse_format(name: &str, set: Option<&str>) -> Result<Format, ApiError> {
     Format::parse(name, set).map_err(|e| {
-        ApiError::not_found("No such feed").with_description(format!(
-            "{e}. Feeds: plain, csv, suricata, suricata-dataset?set=domains|ips|md5|sha256, rpz, stix, samples."
-        ))
+        let help = "Feeds: plain, csv, suricata, suricata-dataset?set=domains|ips|md5|sha256, rpz, stix, samples.";
+        match e {
+            FeedError::UnknownFormat(_) => {
+                ApiError::not_found("No such feed").with_description(format!("{e}. {help}"))
+            }
+            _ => ApiError::bad_request(e.code(), "Invalid feed request")
+                .with_description(format!("{e}. {help}")),
+        }
     })
 }
 

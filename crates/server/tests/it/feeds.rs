@@ -317,7 +317,15 @@ async fn feeds_carry_only_what_may_be_blocked(app: TestApp) {
         (format!("/feeds/html?token={token}"), StatusCode::NOT_FOUND),
         (
             format!("/feeds/suricata-dataset?token={token}"),
-            StatusCode::NOT_FOUND,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/feeds/plain?set=domains&token={token}"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/feeds/suricata-dataset?set=urls&token={token}"),
+            StatusCode::BAD_REQUEST,
         ),
         (
             format!("/feeds/plain?token={token}&since=yesterday"),
