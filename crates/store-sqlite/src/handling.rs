@@ -104,6 +104,13 @@ pub(crate) fn change(tx: &Transaction<'_>, c: &HandlingChange) -> StoreResult<us
             ],
         )
         .map_err(db_err)?;
+        // Its feed row follows it (keyed by `date_added`): under the new handling it comes in
+        // again as added after any earlier cursor.
+        tx.execute(
+            "UPDATE feed_rows SET date_added = ?2 WHERE date_added = ?1",
+            params![old, next],
+        )
+        .map_err(db_err)?;
         for (kind, value) in codes::audience_entries(&h.audience) {
             tx.execute(
                 "INSERT INTO record_audience (record_added, kind, ref) VALUES (?1, ?2, ?3)",

@@ -252,6 +252,38 @@ pub async fn feed_rows_follow_versions_sightings_and_deletion(store: Arc<dyn Sto
         .contains("45.0.0.20")
     );
 
+    // A handling change moves the row with its record: consent withdrawn, the row is filtered
+    // out; consent given again, it comes back as added after the cursor.
+    let before = store.feed_rows(None, later).await.expect("full").cursor;
+    let kept_id = format!("indicator--{kept}");
+    let change = |handling: Handling| HandlingChange {
+        provider: a.id,
+        stix_id: kept_id.clone(),
+        handling,
+        now: later,
+    };
+    store
+        .change_handling(&change(members(Tlp::Amber)))
+        .await
+        .expect("withdraw");
+    assert!(
+        !values(
+            &store.feed_rows(None, later).await.expect("full").rows,
+            false
+        )
+        .contains("kept.example.jp")
+    );
+    store.change_handling(&change(ok())).await.expect("consent");
+    let inc = store
+        .feed_rows(Some(before), later)
+        .await
+        .expect("incremental");
+    assert_eq!(
+        values(&inc.rows, false),
+        set(&["kept.example.jp"]),
+        "{inc:?}"
+    );
+
     // Rows still carrying a value, by its key.
     let carrying = store
         .feed_rows_carrying(
