@@ -155,6 +155,18 @@ def main():
                         os.path.join(work, "renkei.rpz.zone")], capture_output=True, text=True, timeout=120)
     check(t.returncode == 0, f"named-checkzone refused the zone:\n{t.stdout}{t.stderr}")
 
+    # The same zone exported offline with the CLI, as the same user receives it.
+    exported = os.path.join(work, "exported.rpz.zone")
+    p = subprocess.run([args.renkei, "export", "feed", "rpz", "--login", args.login, "--out", exported, "--json"],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, f"renkei export feed rpz: {p.stderr}")
+    check(json.loads(p.stderr.strip().splitlines()[-1])["entries"] >= 5, f"export summary: {p.stderr}")
+    t = subprocess.run(["named-checkzone", "-k", "fail", "-i", "full", "rpz.renkei.invalid", exported],
+                       capture_output=True, text=True, timeout=120)
+    check(t.returncode == 0, f"named-checkzone refused the exported zone:\n{t.stdout}{t.stderr}")
+    p = subprocess.run([args.renkei, "export", "feed", "rpz", "--login", "nobody-at-all"], capture_output=True, text=True)
+    check(p.returncode != 0 and "nobody-at-all" in p.stderr, f"export for an unknown login: {p.returncode} {p.stderr}")
+
     # stix2-validator accepts every indicator.
     bundle = json.loads(files["stix"][0])
     check(bundle["type"] == "bundle" and len(bundle["objects"]) >= 8, f"STIX feed: {bundle}")

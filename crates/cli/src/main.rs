@@ -62,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::admin::AdminCommand,
     },
+    /// Write what a user would pull (feeds for defenders) to a file.
+    Export {
+        #[command(subcommand)]
+        command: commands::export::ExportCommand,
+    },
     /// Check stored data for tampering.
     Verify {
         #[command(subcommand)]
@@ -130,6 +135,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Admin { command } => {
             commands::admin::run(config::Config::load(&overrides)?, command, out).await
+        }
+        Command::Export { command } => {
+            commands::export::run(config::Config::load(&overrides)?, command, out).await
         }
         Command::Verify { command } => {
             commands::verify::run(config::Config::load(&overrides)?, command, out).await

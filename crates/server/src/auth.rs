@@ -173,7 +173,7 @@ fn feeds_only() -> ApiError {
 
 /// Disabled users: 403. Organisations that are not active (or, when `applicant_ok`, still
 /// applying): 403.
-fn check_standing(identity: &Identity, applicant_ok: bool) -> Result<(), ApiError> {
+pub fn check_standing(identity: &Identity, applicant_ok: bool) -> Result<(), ApiError> {
     if identity.disabled {
         return Err(ApiError::forbidden(
             "account_disabled",

@@ -17,6 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use renkei_feeds::{Change, FeedEntry, FeedError, FeedMeta, Format};
+use renkei_model::ids::TokenId;
 use renkei_model::stix::Timestamp;
 use renkei_observables::ObservableType;
 use renkei_policy::{Decision, Identity, Path, Principal, RecordMeta, decide};
@@ -59,9 +60,55 @@ async fn pull(
     let format = parse_format(&format, params.set.as_deref())?;
     let (me, token) = auth::feed_principal(&state, &headers, params.token.as_deref()).await?;
     let since = params.since.as_deref().map(parse_cursor).transpose()?;
+    let feed = build(&state, &me, token, format, since).await?;
+    let etag = format!("\"{:032x}\"", twox_hash::XxHash3_128::oneshot(&feed.body));
+    let mut out = if headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = feed.body.into_response();
+        r.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(format.content_type()),
+        );
+        r
+    };
+    let h = out.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&feed.cursor.encode()) {
+        h.insert(CURSOR_HEADER, v);
+    }
+    Ok(out)
+}
+
+/// A feed as one reader receives it.
+#[derive(Debug)]
+pub struct Feed {
+    pub body: Vec<u8>,
+    /// Values in it (before the format's own de-duplication).
+    pub entries: usize,
+    /// What to pass as `since` next time.
+    pub cursor: FeedCursor,
+}
+
+/// Builds the feed `me` receives in `format` (everything, or what changed after `since`),
+/// counts the pull and audits it. The HTTP handler and `renkei export feed` share it.
+pub async fn build(
+    state: &AppState,
+    me: &Identity,
+    token: Option<TokenId>,
+    format: Format,
+    since: Option<FeedCursor>,
+) -> Result<Feed, ApiError> {
     let now = state.clock.now_micros();
     let read = state.store.feed_rows(since, now).await?;
-    let entries = entries_for(&state, &me, read.rows, since.is_some(), now).await?;
+    let entries = entries_for(state, me, read.rows, since.is_some(), now).await?;
 
     // Stamped with the time of the last change, not of the pull, so that the same content is
     // the same bytes (and the same ETag) pull after pull.
@@ -79,8 +126,6 @@ async fn pull(
         tracing::error!(error = %e, "feed rendering failed");
         ApiError::internal()
     })?;
-    let etag = format!("\"{:032x}\"", twox_hash::XxHash3_128::oneshot(&body));
-
     state
         .store
         .note_feed_pull(&FeedPull {
@@ -95,41 +140,21 @@ async fn pull(
         .await?;
     state
         .audit(
-            Some(&me),
+            Some(me),
             action::FEED_PULL,
             format.name(),
-            json!({ "entries": entries.len(), "since": params.since, "token": token }),
+            json!({ "entries": entries.len(), "since": since.map(|c| c.encode()), "token": token }),
         )
         .await?;
-
-    let cursor = read.cursor.encode();
-    let mut out = if headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let mut r = body.into_response();
-        r.headers_mut().insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static(format.content_type()),
-        );
-        r
-    };
-    let h = out.headers_mut();
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(ETAG, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&cursor) {
-        h.insert(CURSOR_HEADER, v);
-    }
-    Ok(out)
+    Ok(Feed {
+        body,
+        entries: entries.len(),
+        cursor: read.cursor,
+    })
 }
 
 /// `since=`: the `X-Renkei-Feed-Cursor` of a previous pull, or an RFC 3339 instant.
-fn parse_cursor(s: &str) -> Result<FeedCursor, ApiError> {
+pub fn parse_cursor(s: &str) -> Result<FeedCursor, ApiError> {
     if let Some(c) = FeedCursor::decode(s) {
         return Ok(c);
     }
@@ -142,7 +167,7 @@ fn parse_cursor(s: &str) -> Result<FeedCursor, ApiError> {
         })
 }
 
-fn parse_format(name: &str, set: Option<&str>) -> Result<Format, ApiError> {
+pub fn parse_format(name: &str, set: Option<&str>) -> Result<Format, ApiError> {
     Format::parse(name, set).map_err(|e| {
         let help = "Feeds: plain, csv, suricata, suricata-dataset?set=domains|ips|md5|sha256, rpz, stix, samples.";
         match e {

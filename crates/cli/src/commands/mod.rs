@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod bench;
+pub mod export;
 pub mod import;
 pub mod migrate;
 pub mod serve;

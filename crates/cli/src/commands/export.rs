@@ -1,0 +1,107 @@
+//! `renkei export`: what a user would pull over HTTP, written to a file — for sensors and
+//! resolvers that cannot reach the server (air-gapped networks, offline hand-over).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow};
+use clap::{Args, Subcommand};
+use renkei_server::{AppState, OsEntropy, SystemClock};
+
+use crate::config::Config;
+use crate::output::Output;
+use crate::{audit_key, stores};
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// A feed for defenders (as `/feeds/{format}`), as the given user receives it.
+    Feed(FeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FeedArgs {
+    /// plain, csv, suricata, suricata-dataset, rpz, stix or samples.
+    pub format: String,
+    /// For suricata-dataset: domains, ips, md5 or sha256.
+    #[arg(long)]
+    pub set: Option<String>,
+    /// Whose feed: the policy decides what this user receives.
+    #[arg(long)]
+    pub login: String,
+    /// Only what changed after this cursor (printed by the previous export).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Write here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+fn api(e: renkei_server::error::ApiError) -> anyhow::Error {
+    match e.description {
+        Some(d) => anyhow!("{}: {d}", e.title),
+        None => anyhow!("{}", e.title),
+    }
+}
+
+pub async fn run(config: Config, command: ExportCommand, out: Output) -> anyhow::Result<ExitCode> {
+    let ExportCommand::Feed(args) = command;
+    let format =
+        renkei_server::feeds::parse_format(&args.format, args.set.as_deref()).map_err(api)?;
+    let since = args
+        .since
+        .as_deref()
+        .map(renkei_server::feeds::parse_cursor)
+        .transpose()
+        .map_err(api)?;
+    let store = stores::open(&config.database_url).await?;
+    let user = store
+        .user_by_login(&args.login)
+        .await?
+        .with_context(|| format!("no user with login `{}`", args.login))?;
+    let me = store
+        .identity(user.id)
+        .await?
+        .context("user without organisation")?;
+    renkei_server::auth::check_standing(&me, false).map_err(api)?;
+    let auditor = audit_key::start_auditor(&config, store.clone()).await?;
+    let state = AppState::with_auditor(
+        store,
+        config.server.clone(),
+        Arc::new(SystemClock),
+        Arc::new(OsEntropy),
+        auditor.clone(),
+    )
+    .await?;
+    let feed = renkei_server::feeds::build(&state, &me, None, format, since)
+        .await
+        .map_err(api)?;
+    auditor
+        .shutdown()
+        .await
+        .context("could not close the audit log")?;
+    match &args.out {
+        Some(path) => std::fs::write(path, &feed.body)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout().write_all(&feed.body)?,
+    }
+    let cursor = feed.cursor.encode();
+    let summary = serde_json::json!({
+        "format": format.name(), "entries": feed.entries, "bytes": feed.body.len(),
+        "cursor": cursor, "file": args.out.as_ref().map(|p| p.display().to_string()),
+    });
+    // The feed may be on standard output: the summary goes to standard error.
+    if out.json {
+        eprintln!("{summary}");
+    } else {
+        eprintln!(
+            "{} feed for {}: {} entries, {} bytes. Next time: --since {cursor}",
+            format.name(),
+            args.login,
+            feed.entries,
+            feed.body.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
