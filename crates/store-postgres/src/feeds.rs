@@ -5,7 +5,7 @@ use deadpool_postgres::GenericClient;
 use renkei_store::plan::PlannedRow;
 use renkei_store::{
     FEED_REMOVING_SIGHTINGS, FeedCursor, FeedPrefilter, FeedPull, FeedRead, FeedRow, StoreResult,
-    feed_entries_text, parse_feed_entries,
+    batch_removes_feed_rows, feed_entries_text, parse_feed_entries,
 };
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -37,15 +37,7 @@ pub(crate) async fn add(
     demoted: &[i64],
     first: i64,
 ) -> StoreResult<()> {
-    let removes = !demoted.is_empty()
-        || inserts.iter().any(|r| {
-            r.record
-                .terms
-                .sighting
-                .as_ref()
-                .is_some_and(|s| FEED_REMOVING_SIGHTINGS.contains(&s.kind.as_str()))
-        });
-    let at = if removes {
+    let at = if batch_removes_feed_rows(inserts, demoted) {
         removal_stamp(tx, first).await?
     } else {
         first

@@ -4,7 +4,7 @@
 use renkei_store::plan::PlannedRow;
 use renkei_store::{
     FEED_REMOVING_SIGHTINGS, FeedCursor, FeedPrefilter, FeedPull, FeedRead, FeedRow,
-    feed_entries_text, parse_feed_entries,
+    batch_removes_feed_rows, feed_entries_text, parse_feed_entries,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -30,15 +30,7 @@ pub(crate) fn add(
     demoted: &[i64],
     first: i64,
 ) -> rusqlite::Result<()> {
-    let removes = !demoted.is_empty()
-        || inserts.iter().any(|r| {
-            r.record
-                .terms
-                .sighting
-                .as_ref()
-                .is_some_and(|s| FEED_REMOVING_SIGHTINGS.contains(&s.kind.as_str()))
-        });
-    let at = if removes {
+    let at = if batch_removes_feed_rows(inserts, demoted) {
         removal_stamp(tx, first)?
     } else {
         first

@@ -65,6 +65,19 @@ pub struct FeedValue {
     pub key: i64,
 }
 
+/// Whether an ingest batch takes feed rows out: it demotes versions, or reports objects as
+/// false positive or expired.
+pub fn batch_removes_feed_rows(inserts: &[crate::plan::PlannedRow<'_>], demoted: &[i64]) -> bool {
+    !demoted.is_empty()
+        || inserts.iter().any(|r| {
+            r.record
+                .terms
+                .sighting
+                .as_ref()
+                .is_some_and(|s| FEED_REMOVING_SIGHTINGS.contains(&s.kind.as_str()))
+        })
+}
+
 /// The SQL pre-filter of feed reads, as column codes: the `defensive_feeds` bit of `uses`,
 /// the highest TLP (AMBER) and PAP (GREEN) rank, the classification (unclassified).
 /// `renkei_policy::decide` remains the authority; this only saves work.

@@ -275,6 +275,24 @@ impl TestApp {
         self.send(Method::GET, path, auth, &[], Vec::new()).await
     }
 
+    /// `POST /api/v1/records` with `handling` and `objects`; asserts 201 and returns the answer.
+    pub async fn post_records(&self, who: &User, handling: Value, objects: Vec<Value>) -> Value {
+        let body =
+            serde_json::to_vec(&serde_json::json!({ "handling": handling, "objects": objects }))
+                .expect("json");
+        let r = self
+            .send(
+                Method::POST,
+                "/api/v1/records",
+                Some(who),
+                &[("content-type", "application/json")],
+                body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()
+    }
+
     pub async fn post_envelope(&self, path: &str, auth: Option<&User>, objects: &[Value]) -> Reply {
         let body = serde_json::to_vec(&serde_json::json!({ "objects": objects })).expect("json");
         self.send(Method::POST, path, auth, &[("content-type", TAXII)], body)

@@ -39,20 +39,6 @@ fn new_id() -> String {
     format!("indicator--{}", Uuid::new_v4())
 }
 
-async fn post(app: &TestApp, who: &User, handling: Value, objects: Vec<Value>) {
-    let body = serde_json::to_vec(&json!({ "handling": handling, "objects": objects })).unwrap();
-    let r = app
-        .send(
-            Method::POST,
-            &format!("{API}/records"),
-            Some(who),
-            &[("content-type", "application/json")],
-            body,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-}
-
 async fn feed_token(app: &TestApp, who: &User) -> String {
     let body = serde_json::to_vec(&json!({ "scope": "feeds", "label": "sensor" })).unwrap();
     let r = app
@@ -95,8 +81,7 @@ async fn feeds_carry_only_what_may_be_blocked(app: TestApp) {
 
     let kept = new_id();
     let replaced = new_id();
-    post(
-        &app,
+    app.post_records(
         &bank,
         consented(),
         vec![
@@ -145,8 +130,7 @@ async fn feeds_carry_only_what_may_be_blocked(app: TestApp) {
             "provider-only.shop",
         ),
     ] {
-        post(
-            &app,
+        app.post_records(
             &bank,
             h,
             vec![c2(
@@ -235,9 +219,7 @@ async fn feeds_carry_only_what_may_be_blocked(app: TestApp) {
     let police = app
         .user(police_org, "police-user", Role::Contributor, 0, false)
         .await;
-    post(
-        &app,
-        &police,
+    app.post_records(&police,
         handling("TLP:GREEN", "PAP:GREEN", &["investigation"], 0),
         vec![json!({
             "type": "sighting", "spec_version": "2.1", "id": format!("sighting--{}", Uuid::new_v4()),
@@ -246,8 +228,7 @@ async fn feeds_carry_only_what_may_be_blocked(app: TestApp) {
         })],
     )
     .await;
-    post(
-        &app,
+    app.post_records(
         &bank,
         consented(),
         vec![c2(

@@ -13,21 +13,6 @@ use crate::app::*;
 
 const API: &str = "/api/v1";
 
-async fn post_records(app: &TestApp, who: &User, handling: Value, objects: Vec<Value>) -> Value {
-    let body = serde_json::to_vec(&json!({ "handling": handling, "objects": objects })).unwrap();
-    let r = app
-        .send(
-            Method::POST,
-            &format!("{API}/records"),
-            Some(who),
-            &[("content-type", "application/json")],
-            body,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    r.json()
-}
-
 fn green() -> Value {
     json!({ "tlp": "TLP:GREEN", "audience": ["members"], "classification": 0, "uses": ["investigation"], "attribution": "named", "pap": "PAP:GREEN" })
 }
@@ -113,27 +98,22 @@ async fn lookups_sightings_and_hints(app: TestApp) {
 
     // The bank reports a phishing domain; the telco sights it three times, the police once as
     // a false positive; the police also hold a record of its own on it, for law enforcement.
-    let posted = post_records(
-        &app,
-        &bank,
-        green(),
-        vec![phishing(
-            "sakura-bank-login.shop",
-            "さくら銀行を装うフィッシング",
-        )],
-    )
-    .await;
+    let posted = app
+        .post_records(
+            &bank,
+            green(),
+            vec![phishing(
+                "sakura-bank-login.shop",
+                "さくら銀行を装うフィッシング",
+            )],
+        )
+        .await;
     let id = posted["results"][0]["id"].as_str().unwrap().to_owned();
-    post_records(&app, &telco, green(), vec![sighting(&id, "seen", 3)]).await;
-    post_records(
-        &app,
-        &police,
-        green(),
-        vec![sighting(&id, "false_positive", 1)],
-    )
-    .await;
-    post_records(
-        &app,
+    app.post_records(&telco, green(), vec![sighting(&id, "seen", 3)])
+        .await;
+    app.post_records(&police, green(), vec![sighting(&id, "false_positive", 1)])
+        .await;
+    app.post_records(
         &police,
         json!({ "tlp": "TLP:AMBER", "audience": ["law_enforcement"], "classification": 0, "uses": ["investigation"], "attribution": "sector_only", "pap": "PAP:AMBER" }),
         vec![phishing("sakura-bank-login.shop", "捜査中")],
@@ -310,9 +290,8 @@ async fn japanese_search(app: TestApp) {
         "content": "特殊詐欺の受け子を募集。ネットバンキングの不正送金も可。", "language": "ja",
         "category": "technical",
     });
-    post_records(&app, &bank, green(), vec![forum.clone()]).await;
-    post_records(
-        &app,
+    app.post_records(&bank, green(), vec![forum.clone()]).await;
+    app.post_records(
         &bank,
         green(),
         vec![phishing(

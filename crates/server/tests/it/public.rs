@@ -2,26 +2,12 @@
 //! secretariat published as TLP:CLEAR, nothing else, with no credentials; markup in a title is
 //! text, never markup.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::app::*;
-
-async fn post(app: &TestApp, who: &User, handling: Value, objects: Vec<Value>) {
-    let body = serde_json::to_vec(&json!({ "handling": handling, "objects": objects })).unwrap();
-    let r = app
-        .send(
-            Method::POST,
-            "/api/v1/records",
-            Some(who),
-            &[("content-type", "application/json")],
-            body,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-}
 
 fn report(name: &str) -> Value {
     json!({
@@ -46,17 +32,16 @@ async fn alerts_as_atom_and_rss(app: TestApp) {
     let bank = app.member("bank-user").await;
     let public = json!({ "tlp": "TLP:CLEAR", "audience": ["members"], "classification": 0,
         "uses": ["publication"], "attribution": "named", "pap": "PAP:CLEAR" });
-    post(
-        &app,
+    app.post_records(
         &analyst,
         public.clone(),
         vec![report("SMS フィッシング注意 <script>alert(1)</script>")],
     )
     .await;
     // Not public: a member's own report, and the secretariat's without publication consent.
-    post(&app, &bank, public, vec![report("会員の報告")]).await;
-    post(
-        &app,
+    app.post_records(&bank, public, vec![report("会員の報告")])
+        .await;
+    app.post_records(
         &analyst,
         json!({ "tlp": "TLP:GREEN", "audience": ["members"], "classification": 0,
             "uses": ["investigation"], "attribution": "named", "pap": "PAP:CLEAR" }),

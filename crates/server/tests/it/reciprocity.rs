@@ -1,7 +1,7 @@
 //! Reciprocity as the secretariat reads it (issue 5 §5): who contributes, who only consumes,
 //! who carries the load; a member sees only its own line.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -10,20 +10,9 @@ use crate::app::*;
 
 const API: &str = "/api/v1";
 
-async fn post(app: &TestApp, who: &User, objects: Vec<Value>) {
-    let handling = json!({ "tlp": "TLP:GREEN", "audience": ["members"], "classification": 0,
-        "uses": ["investigation"], "attribution": "named", "pap": "PAP:GREEN" });
-    let body = serde_json::to_vec(&json!({ "handling": handling, "objects": objects })).unwrap();
-    let r = app
-        .send(
-            Method::POST,
-            &format!("{API}/records"),
-            Some(who),
-            &[("content-type", "application/json")],
-            body,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+fn green() -> Value {
+    json!({ "tlp": "TLP:GREEN", "audience": ["members"], "classification": 0,
+        "uses": ["investigation"], "attribution": "named", "pap": "PAP:GREEN" })
 }
 
 fn c2(domain: &str) -> (String, Value) {
@@ -76,12 +65,10 @@ async fn reciprocity_flags_the_one_sided_and_the_load_carrier(app: TestApp) {
     let (first, a) = c2("recip-a.shop");
     let (_, b) = c2("recip-b.shop");
     let (_, c) = c2("recip-c.shop");
-    post(&app, &bank, vec![a, b, c]).await;
+    app.post_records(&bank, green(), vec![a, b, c]).await;
     let (_, d) = c2("recip-d.shop");
-    post(&app, &other, vec![d]).await;
-    post(
-        &app,
-        &telco,
+    app.post_records(&other, green(), vec![d]).await;
+    app.post_records(&telco, green(),
         vec![json!({
             "type": "sighting", "spec_version": "2.1", "id": format!("sighting--{}", Uuid::new_v4()),
             "created": "2026-11-02T00:00:00.000Z", "modified": "2026-11-02T00:00:00.000Z",
