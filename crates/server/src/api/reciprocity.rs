@@ -2,7 +2,8 @@
 //! contributed (records, sightings, records others sighted) and consumed (records read, values
 //! looked up, searches, feed pulls). The secretariat sees every organisation, its share of the
 //! contributions, and flags for the one-sided and for those carrying most of the load; a
-//! member sees its own organisation only.
+//! member sees its own counts only (no shares, which would move when others add records, and
+//! no count of others' sightings, some of which it may not see).
 
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -86,7 +87,8 @@ async fn report(
         .into_iter()
         .filter(|o| me.is_secretariat() || o.id == me.org)
         .collect();
-    // Shares are of everyone's activity, also when a member sees only its own line.
+    // Shares are of everyone's activity: only the secretariat sees them (to a member, a share
+    // moving would tell that records it may not see were added).
     let total_contributed: u64 = activity.values().map(contributed).sum();
     let total_consumed: u64 = activity.values().map(consumed).sum();
     let contributors = activity.values().filter(|a| contributed(a) > 0).count();
@@ -112,7 +114,7 @@ async fn report(
             }
         }
         let usage = |k: &str| a.usage.get(k).copied().unwrap_or(0);
-        lines.push(json!({
+        let mut line = json!({
             "org": org.id,
             "name": org.name,
             "kind": org.kind,
@@ -121,7 +123,6 @@ async fn report(
             "contributed": {
                 "records": a.records,
                 "sightings": a.sightings,
-                "sighted_by_others": a.sighted_by_others,
             },
             "consumed": {
                 "records_read": usage(crate::usage::kind::RECORDS_READ),
@@ -130,18 +131,21 @@ async fn report(
                 "feed_pulls": a.feed_pulls,
                 "feed_entries": a.feed_entries,
             },
-            "contribution_share": contribution_share,
-            "consumption_share": share(consumed(a), total_consumed),
             "flags": flags,
-        }));
+        });
+        if me.is_secretariat() {
+            line["contributed"]["sighted_by_others"] = json!(a.sighted_by_others);
+            line["contribution_share"] = json!(contribution_share);
+            line["consumption_share"] = json!(share(consumed(a), total_consumed));
+        }
+        lines.push(line);
     }
     // Most contributing first.
-    lines.sort_by(|a, b| {
-        b["contribution_share"]
-            .as_f64()
-            .partial_cmp(&a["contribution_share"].as_f64())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    let contributed_of = |l: &Value| {
+        l["contributed"]["records"].as_u64().unwrap_or(0)
+            + l["contributed"]["sightings"].as_u64().unwrap_or(0)
+    };
+    lines.sort_by_key(|l| std::cmp::Reverse(contributed_of(l)));
     Ok(Json(json!({
         "from": time(from),
         "until": time(until),

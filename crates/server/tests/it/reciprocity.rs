@@ -128,6 +128,12 @@ async fn reciprocity_flags_the_one_sided_and_the_load_carrier(app: TestApp) {
     let mine = r.json();
     assert_eq!(mine["organisations"].as_array().unwrap().len(), 1);
     assert_eq!(mine["organisations"][0]["flags"], json!([]));
+    let own = &mine["organisations"][0];
+    assert!(
+        own.get("contribution_share").is_none()
+            && own["contributed"].get("sighted_by_others").is_none(),
+        "shares and others' sightings would tell a member about records it may not see: {own}"
+    );
 
     // A period before any of it: nothing.
     let r = app
