@@ -108,11 +108,19 @@ pub async fn build(
 ) -> Result<Feed, ApiError> {
     let now = state.clock.now_micros();
     let read = state.store.feed_rows(since, now).await?;
-    let entries = entries_for(state, me, read.rows, since.is_some(), now).await?;
+    let principal = Principal::User(me.clone());
+    let rows: Vec<FeedRow> = read
+        .rows
+        .into_iter()
+        .filter(|r| allowed(&principal, r))
+        .collect();
+    // From the rows the reader may pull only: records it may not pull never move its cursor.
+    let cursor = FeedCursor::after(&rows, since, now);
+    let entries = entries_for(state, me, rows, since.is_some(), now).await?;
 
-    // Stamped with the time of the last change, not of the pull, so that the same content is
-    // the same bytes (and the same ETag) pull after pull.
-    let changed = read.cursor.added.max(read.cursor.removed).min(now);
+    // Stamped with the time of the last change it can see, not of the pull, so that the same
+    // content is the same bytes (and the same ETag) pull after pull.
+    let changed = cursor.added.max(cursor.removed).min(now);
     let meta = FeedMeta {
         generated_at: changed,
         since: since.map(|c| c.added.min(changed)),
@@ -149,7 +157,7 @@ pub async fn build(
     Ok(Feed {
         body,
         entries: entries.len(),
-        cursor: read.cursor,
+        cursor,
     })
 }
 

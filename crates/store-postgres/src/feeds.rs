@@ -17,18 +17,19 @@ use crate::index::{INDEXED_COLUMNS, audiences, index_reads, indexed_from, prepar
 /// new latest versions carrying feed values come in unless already reported false positive
 /// or expired, removing sightings take their target out. `first` is the batch's
 /// first `date_added`.
-/// When rows removed now are stamped: after `floor` and after every earlier removal, so
-/// removal stamps only grow (writers hold the ingest lock).
+/// When rows removed now are stamped: after `floor`, after every earlier removal and after
+/// every `date_added` stored so far (writers hold the ingest lock; see `FeedCursor::after`).
 async fn removal_stamp(tx: &impl GenericClient, floor: i64) -> StoreResult<i64> {
-    let last: Option<i64> = tx
+    let row = tx
         .query_one(
-            "SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL",
+            "SELECT (SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL), \
+             (SELECT MAX(date_added) FROM records)",
             &[],
         )
         .await
-        .map_err(db_err)?
-        .get(0);
-    Ok(floor.max(last.map_or(i64::MIN, |l| l.saturating_add(1))))
+        .map_err(db_err)?;
+    let after = |t: Option<i64>| t.map_or(i64::MIN, |t| t.saturating_add(1));
+    Ok(floor.max(after(row.get(0))).max(after(row.get(1))))
 }
 
 pub(crate) async fn add(
@@ -133,7 +134,7 @@ fn prefilter() -> [i16; 4] {
 
 fn select(filter: &str) -> String {
     format!(
-        "SELECT f.label, f.valid_until, f.entries, {INDEXED_COLUMNS} FROM feed_rows f \
+        "SELECT f.label, f.valid_until, f.entries, {INDEXED_COLUMNS}, f.removed_at FROM feed_rows f \
          JOIN records r ON r.date_added = f.date_added WHERE {filter} AND {PREFILTER}"
     )
 }
@@ -159,6 +160,7 @@ async fn rows_of(
                 entries: parse_feed_entries(x.get::<_, &str>(2)),
                 record: indexed_from(x, 3, &audience)?,
                 removed,
+                removed_at: x.get(3 + 14),
             })
         })
         .collect()

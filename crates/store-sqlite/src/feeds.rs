@@ -10,15 +10,18 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::index::{INDEXED_COLUMNS, indexed_from};
 
-/// When rows removed now are stamped: after `floor` and after every earlier removal, so
-/// removal stamps only grow (an incremental pull's cursor never sees one twice or misses one).
+/// When rows removed now are stamped: after `floor`, after every earlier removal and after
+/// every `date_added` stored so far, so removal stamps only grow and a removal always comes
+/// after the rows a reader has been given (see `FeedCursor::after`).
 fn removal_stamp(tx: &Transaction<'_>, floor: i64) -> rusqlite::Result<i64> {
-    let last: Option<i64> = tx.query_row(
-        "SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL",
+    let (removed, added): (Option<i64>, Option<i64>) = tx.query_row(
+        "SELECT (SELECT MAX(removed_at) FROM feed_rows WHERE removed_at IS NOT NULL), \
+         (SELECT MAX(date_added) FROM records)",
         [],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    Ok(floor.max(last.map_or(i64::MIN, |l| l.saturating_add(1))))
+    let after = |t: Option<i64>| t.map_or(i64::MIN, |t| t.saturating_add(1));
+    Ok(floor.max(after(removed)).max(after(added)))
 }
 
 /// The feed rows of an ingest: rows of demoted versions drop out, new latest versions that
@@ -102,13 +105,16 @@ pub(crate) fn remove(tx: &Transaction<'_>, deleted: &[i64], now: i64) -> rusqlit
 
 /// The columns read for a feed row, `f` being `feed_rows` and `r` `records`.
 fn columns() -> String {
-    format!("f.label, f.valid_until, f.entries, {INDEXED_COLUMNS}")
+    format!("f.label, f.valid_until, f.entries, {INDEXED_COLUMNS}, f.removed_at")
 }
 
 /// The pre-filter on the record's handling (see `FeedPrefilter`); rows of live records also
 /// need `r.deleted_at IS NULL` (removed rows may belong to deleted ones). Parameters ?1–?4.
 const PREFILTER: &str =
     "(r.uses & ?1) != 0 AND r.tlp <= ?2 AND r.pap <= ?3 AND r.classification = ?4";
+
+/// Where `f.removed_at` is, after the record's columns.
+const AFTER_INDEXED: usize = 3 + 14;
 
 fn row_from(conn: &Connection, x: &rusqlite::Row<'_>, removed: bool) -> rusqlite::Result<FeedRow> {
     Ok(FeedRow {
@@ -117,6 +123,7 @@ fn row_from(conn: &Connection, x: &rusqlite::Row<'_>, removed: bool) -> rusqlite
         entries: parse_feed_entries(x.get_ref(2)?.as_str()?),
         record: indexed_from(conn, x, 3)?,
         removed,
+        removed_at: x.get(AFTER_INDEXED)?,
     })
 }
 

@@ -116,6 +116,8 @@ pub struct FeedRow {
     pub entries: Vec<FeedValue>,
     /// In an incremental read: the row dropped out after the cursor.
     pub removed: bool,
+    /// When it dropped out, if it did.
+    pub removed_at: Option<i64>,
 }
 
 /// A feed read: the rows, and the cursor the next incremental pull passes as `since`.
@@ -135,6 +137,31 @@ pub struct FeedCursor {
 }
 
 impl FeedCursor {
+    /// The cursor a reader is given after a pull: from the rows it was allowed only, so that
+    /// neither the cursor nor anything stamped with it changes when records it may not pull
+    /// come or go. `since` is where the pull started. Removals are stamped after every
+    /// `date_added` stored before them (see `removal_stamp` in the backends), so any removal
+    /// after this pull comes after `added`; one before it may be reported again, harmlessly.
+    pub fn after<'a>(
+        rows: impl IntoIterator<Item = &'a FeedRow>,
+        since: Option<FeedCursor>,
+        now: i64,
+    ) -> Self {
+        let floor = since.unwrap_or_default();
+        let (mut added, mut removed) = (floor.added, floor.removed);
+        for r in rows {
+            added = added.max(r.record.date_added);
+            if let Some(at) = r.removed_at {
+                removed = removed.max(at);
+            }
+        }
+        FeedCursor {
+            added,
+            removed: removed.max(added),
+            at: now,
+        }
+    }
+
     /// A cursor at one instant (`since=<timestamp>`).
     pub fn at_instant(t: i64) -> Self {
         FeedCursor {

@@ -173,6 +173,37 @@ async fn feeds_carry_only_what_may_be_blocked(app: TestApp) {
     assert_eq!(r.status, StatusCode::NOT_MODIFIED, "{}", r.text());
     assert!(r.body.is_empty());
 
+    // Records the vendor may not pull change nothing it can observe: not the body, not the
+    // ETag, not the cursor (an RPZ serial or a moving cursor would tell that they exist).
+    let rpz = pull(&app, &format!("/feeds/rpz?token={token}"), &[]).await;
+    app.post_records(
+        &bank,
+        json!({ "tlp": "TLP:GREEN", "audience": ["provider"], "classification": 0,
+                "uses": ["defensive_feeds"], "attribution": "named", "pap": "PAP:GREEN" }),
+        vec![c2(
+            &new_id(),
+            "2026-11-01T00:00:00.000Z",
+            "[domain-name:value = 'invisible.shop']",
+            None,
+        )],
+    )
+    .await;
+    let r = pull(
+        &app,
+        "/feeds/plain",
+        &[("authorization", &bearer), ("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED, "{}", r.text());
+    // (The cursor's last part is the time of the pull.)
+    let stamps = |c: &str| c.rsplit_once('.').map(|(s, _)| s.to_owned());
+    assert_eq!(
+        stamps(r.headers["x-renkei-feed-cursor"].to_str().unwrap()),
+        stamps(&cursor)
+    );
+    let again = pull(&app, &format!("/feeds/rpz?token={token}"), &[]).await;
+    assert_eq!(again.body, rpz.body, "the RPZ serial moved");
+
     // Every format answers, each with what it can express.
     for (format, expect) in [
         ("csv", "sakura-bank-c2.shop"),
