@@ -160,7 +160,7 @@ def main():
     p = subprocess.run([args.renkei, "export", "feed", "rpz", "--login", args.login, "--out", exported, "--json"],
                        capture_output=True, text=True)
     check(p.returncode == 0, f"renkei export feed rpz: {p.stderr}")
-    check(json.loads(p.stderr.strip().splitlines()[-1])["entries"] >= 5, f"export summary: {p.stderr}")
+    check(json.loads(p.stdout)["entries"] >= 5, f"export summary: {p.stdout} {p.stderr}")
     t = subprocess.run(["named-checkzone", "-k", "fail", "-i", "full", "rpz.renkei.invalid", exported],
                        capture_output=True, text=True, timeout=120)
     check(t.returncode == 0, f"named-checkzone refused the exported zone:\n{t.stdout}{t.stderr}")

@@ -91,17 +91,20 @@ pub async fn run(config: Config, command: ExportCommand, out: Output) -> anyhow:
         "format": format.name(), "entries": feed.entries, "bytes": feed.body.len(),
         "cursor": cursor, "file": args.out.as_ref().map(|p| p.display().to_string()),
     });
-    // The feed may be on standard output: the summary goes to standard error.
-    if out.json {
+    let text = format!(
+        "{} feed for {}: {} entries, {} bytes. Next time: --since {cursor}",
+        format.name(),
+        args.login,
+        feed.entries,
+        feed.body.len()
+    );
+    if args.out.is_some() {
+        out.show(&summary, || text);
+    } else if out.json {
+        // The feed is on standard output: the summary goes to standard error.
         eprintln!("{summary}");
     } else {
-        eprintln!(
-            "{} feed for {}: {} entries, {} bytes. Next time: --since {cursor}",
-            format.name(),
-            args.login,
-            feed.entries,
-            feed.body.len()
-        );
+        eprintln!("{text}");
     }
     Ok(ExitCode::SUCCESS)
 }
