@@ -5,7 +5,8 @@ use deadpool_postgres::GenericClient;
 use renkei_store::plan::PlannedRow;
 use renkei_store::{
     FEED_REMOVING_SIGHTINGS, FeedCursor, FeedPrefilter, FeedPull, FeedRead, FeedRow, StoreResult,
-    batch_removes_feed_rows, feed_entries_text, parse_feed_entries,
+    batch_removes_feed_rows, feed_entries_text, parse_feed_entries, withdrawn_json,
+    withdrawn_record,
 };
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -106,6 +107,58 @@ pub(crate) async fn add(
         .await
         .map_err(db_err)?;
     }
+    Ok(())
+}
+
+/// The record row `date_added` as it is handled now, as `withdrawn_json`; `None` when it has
+/// no active feed row (nothing to announce).
+pub(crate) async fn record_as_handled(
+    tx: &impl GenericClient,
+    date_added: i64,
+) -> StoreResult<Option<String>> {
+    let stmt = prepared(
+        tx,
+        &format!(
+            "SELECT {INDEXED_COLUMNS} FROM records r JOIN feed_rows f ON f.date_added = r.date_added \
+             WHERE r.date_added = $1 AND f.removed_at IS NULL"
+        ),
+    )
+    .await?;
+    let rows = tx.query(&stmt, &[&date_added]).await.map_err(db_err)?;
+    let refs: Vec<&Row> = rows.iter().collect();
+    let audience = audiences(tx, &refs, 0).await?;
+    match rows.first() {
+        Some(x) => Ok(Some(withdrawn_json(&indexed_from(x, 0, &audience)?))),
+        None => Ok(None),
+    }
+}
+
+/// A record row re-keyed from `old` to `next` by a handling change: its feed row is copied to
+/// `next` (decided under the new handling from then on), and the old one is taken out with the
+/// record as it was handled (`withdrawn`), so that those who received it are told.
+pub(crate) async fn rehandle(
+    tx: &impl GenericClient,
+    old: i64,
+    next: i64,
+    withdrawn: &Option<String>,
+) -> StoreResult<()> {
+    let Some(withdrawn) = withdrawn else {
+        return Ok(());
+    };
+    tx.execute(
+        "INSERT INTO feed_rows (date_added, id_key, label, valid_until, entries) \
+         SELECT $2, id_key, label, valid_until, entries FROM feed_rows WHERE date_added = $1",
+        &[&old, &next],
+    )
+    .await
+    .map_err(db_err)?;
+    let at = removal_stamp(tx, next).await?;
+    tx.execute(
+        "UPDATE feed_rows SET removed_at = $2, withdrawn = $3 WHERE date_added = $1 AND removed_at IS NULL",
+        &[&old, &at, withdrawn],
+    )
+    .await
+    .map_err(db_err)?;
     Ok(())
 }
 
@@ -221,6 +274,30 @@ pub(crate) async fn read(
                 false,
             )
             .await?;
+            // Taken out by a change of handling: decided on the handling they had.
+            for x in tx
+                .query(
+                    "SELECT label, valid_until, entries, withdrawn, removed_at FROM feed_rows \
+                     WHERE withdrawn IS NOT NULL AND removed_at > $2 AND date_added <= $1",
+                    &[&since.added, &since.removed],
+                )
+                .await
+                .map_err(db_err)?
+            {
+                let Some(record) = withdrawn_record(x.get::<_, &str>(3))
+                    .filter(|r| FeedPrefilter::new().admits(&r.handling))
+                else {
+                    continue;
+                };
+                rows.push(FeedRow {
+                    label: x.get(0),
+                    valid_until: x.get(1),
+                    entries: parse_feed_entries(x.get::<_, &str>(2)),
+                    record,
+                    removed: true,
+                    removed_at: x.get(4),
+                });
+            }
             rows.extend(
                 rows_of(
                     &tx,

@@ -101,6 +101,9 @@ pub(crate) async fn change(
             .await
             .map_err(db_err)?
             .get(0);
+        // As handled until now, for the readers its feed row reached (read before the audience
+        // rows go).
+        let withdrawn = crate::feeds::record_as_handled(tx, old).await?;
         tx.execute(
             "DELETE FROM record_audience WHERE record_added = $1",
             &[&old],
@@ -125,14 +128,7 @@ pub(crate) async fn change(
         )
         .await
         .map_err(db_err)?;
-        // Its feed row follows it (keyed by `date_added`): under the new handling it comes in
-        // again as added after any earlier cursor.
-        tx.execute(
-            "UPDATE feed_rows SET date_added = $2 WHERE date_added = $1",
-            &[&old, &next],
-        )
-        .await
-        .map_err(db_err)?;
+        crate::feeds::rehandle(tx, old, next, &withdrawn).await?;
         for (kind, value) in codes::audience_entries(&h.audience) {
             tx.execute(
                 "INSERT INTO record_audience (record_added, kind, ref) VALUES ($1, $2, $3)",

@@ -44,6 +44,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_index.sql")),
     (4, include_str!("../migrations/0004_feeds.sql")),
     (5, include_str!("../migrations/0005_reciprocity.sql")),
+    (6, include_str!("../migrations/0006_feed_withdrawals.sql")),
 ];
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x5245_4e4b_0001;

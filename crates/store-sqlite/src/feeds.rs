@@ -4,7 +4,8 @@
 use renkei_store::plan::PlannedRow;
 use renkei_store::{
     FEED_REMOVING_SIGHTINGS, FeedCursor, FeedPrefilter, FeedPull, FeedRead, FeedRow,
-    batch_removes_feed_rows, feed_entries_text, parse_feed_entries,
+    batch_removes_feed_rows, feed_entries_text, parse_feed_entries, withdrawn_json,
+    withdrawn_record,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -89,6 +90,48 @@ fn removing_kinds() -> String {
         .map(|k| format!("'{k}'"))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// The record row `date_added` as it is handled now, as `withdrawn_json`; `None` when it has
+/// no active feed row (nothing to announce).
+pub(crate) fn record_as_handled(
+    tx: &Transaction<'_>,
+    date_added: i64,
+) -> rusqlite::Result<Option<String>> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {INDEXED_COLUMNS} FROM records r JOIN feed_rows f ON f.date_added = r.date_added \
+         WHERE r.date_added = ?1 AND f.removed_at IS NULL"
+    ))?;
+    let mut q = stmt.query([date_added])?;
+    match q.next()? {
+        Some(x) => Ok(Some(withdrawn_json(&indexed_from(tx, x, 0)?))),
+        None => Ok(None),
+    }
+}
+
+/// A record row re-keyed from `old` to `next` by a handling change: its feed row is copied to
+/// `next` (decided under the new handling from then on), and the old one is taken out with the
+/// record as it was handled (`withdrawn`), so that those who received it are told.
+pub(crate) fn rehandle(
+    tx: &Transaction<'_>,
+    old: i64,
+    next: i64,
+    withdrawn: &Option<String>,
+) -> rusqlite::Result<()> {
+    let Some(withdrawn) = withdrawn else {
+        return Ok(());
+    };
+    tx.prepare_cached(
+        "INSERT INTO feed_rows (date_added, id_key, label, valid_until, entries) \
+         SELECT ?2, id_key, label, valid_until, entries FROM feed_rows WHERE date_added = ?1",
+    )?
+    .execute(params![old, next])?;
+    let at = removal_stamp(tx, next)?;
+    tx.prepare_cached(
+        "UPDATE feed_rows SET removed_at = ?2, withdrawn = ?3 WHERE date_added = ?1 AND removed_at IS NULL",
+    )?
+    .execute(params![old, at, withdrawn])?;
+    Ok(())
 }
 
 /// Takes deleted record versions out of feeds.
@@ -187,6 +230,27 @@ pub(crate) fn read(
     ])?;
     while let Some(x) = q.next()? {
         rows.push(row_from(conn, x, true)?);
+    }
+    // Taken out by a change of handling: decided on the handling they had.
+    let mut withdrawn = conn.prepare_cached(
+        "SELECT label, valid_until, entries, withdrawn, removed_at FROM feed_rows \
+         WHERE withdrawn IS NOT NULL AND removed_at > ?2 AND date_added <= ?1",
+    )?;
+    let mut q = withdrawn.query(params![since.added, since.removed])?;
+    while let Some(x) = q.next()? {
+        let Some(record) = withdrawn_record(x.get_ref(3)?.as_str()?)
+            .filter(|r| FeedPrefilter::new().admits(&r.handling))
+        else {
+            continue;
+        };
+        rows.push(FeedRow {
+            label: x.get(0)?,
+            valid_until: x.get(1)?,
+            entries: parse_feed_entries(x.get_ref(2)?.as_str()?),
+            record,
+            removed: true,
+            removed_at: x.get(4)?,
+        });
     }
     Ok(FeedRead { rows, cursor })
 }

@@ -85,6 +85,9 @@ pub(crate) fn change(tx: &Transaction<'_>, c: &HandlingChange) -> StoreResult<us
                 |r| r.get(0),
             )
             .map_err(db_err)?;
+        // As handled until now, for the readers its feed row reached (read before the audience
+        // rows go).
+        let withdrawn = crate::feeds::record_as_handled(tx, *old).map_err(db_err)?;
         tx.execute("DELETE FROM record_audience WHERE record_added = ?1", [old])
             .map_err(db_err)?;
         tx.execute(
@@ -104,13 +107,7 @@ pub(crate) fn change(tx: &Transaction<'_>, c: &HandlingChange) -> StoreResult<us
             ],
         )
         .map_err(db_err)?;
-        // Its feed row follows it (keyed by `date_added`): under the new handling it comes in
-        // again as added after any earlier cursor.
-        tx.execute(
-            "UPDATE feed_rows SET date_added = ?2 WHERE date_added = ?1",
-            params![old, next],
-        )
-        .map_err(db_err)?;
+        crate::feeds::rehandle(tx, *old, next, &withdrawn).map_err(db_err)?;
         for (kind, value) in codes::audience_entries(&h.audience) {
             tx.execute(
                 "INSERT INTO record_audience (record_added, kind, ref) VALUES (?1, ?2, ?3)",

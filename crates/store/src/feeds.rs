@@ -14,7 +14,11 @@
 //! `at`. `date_added` and `removed_at` each only grow from one write transaction to the next
 //! (writers are serialised), so no commit can slip behind a cursor and nothing comes twice.
 
-use renkei_model::handling::{Classification, Pap, Tlp, Use, Uses};
+use renkei_model::account::OrgKind;
+use renkei_model::handling::{Classification, Handling, Pap, Sector, Tlp, Use, Uses};
+use renkei_model::ids::OrgId;
+use renkei_model::stix::Timestamp;
+use serde::{Deserialize, Serialize};
 
 use crate::index::{IndexedRecord, ObservableTerm};
 
@@ -98,6 +102,17 @@ impl FeedPrefilter {
             max_pap: i64::from(Pap::Green.rank()),
             classification: i64::from(Classification::UNCLASSIFIED.level()),
         }
+    }
+}
+
+impl FeedPrefilter {
+    /// The same test on a handling held in memory (rows withdrawn by a handling change keep
+    /// theirs outside `records`).
+    pub fn admits(&self, h: &Handling) -> bool {
+        i64::from(h.uses.bits()) & self.uses_bit != 0
+            && i64::from(h.tlp.rank()) <= self.max_tlp
+            && i64::from(h.pap.rank()) <= self.max_pap
+            && i64::from(h.classification.level()) == self.classification
     }
 }
 
@@ -192,9 +207,60 @@ impl FeedCursor {
 pub struct FeedPull {
     pub token: Option<renkei_model::ids::TokenId>,
     pub user: renkei_model::ids::UserId,
-    pub org: renkei_model::ids::OrgId,
+    pub org: OrgId,
     pub format: String,
     pub at: i64,
     pub entries: u64,
     pub full: bool,
+}
+
+/// A feed row taken out by a change of its record's handling keeps the record as it was
+/// handled before (`feed_rows.withdrawn`), so that the readers who received its values — and
+/// only they — are told they are gone.
+#[derive(Debug, Serialize, Deserialize)]
+struct Withdrawn {
+    stix_id: String,
+    stix_type: String,
+    version: String,
+    date_added: i64,
+    provider: OrgId,
+    provider_kind: OrgKind,
+    provider_sector: Option<String>,
+    handling: Handling,
+    category: Option<String>,
+}
+
+/// [`Withdrawn`] of a record, as stored.
+pub fn withdrawn_json(r: &IndexedRecord) -> String {
+    serde_json::to_string(&Withdrawn {
+        stix_id: r.stix_id.clone(),
+        stix_type: r.stix_type.clone(),
+        version: r.version.to_stix(),
+        date_added: r.date_added,
+        provider: r.provider,
+        provider_kind: r.provider_kind,
+        provider_sector: r.provider_sector.as_ref().map(|s| s.as_str().to_owned()),
+        handling: r.handling.clone(),
+        category: r.category.clone(),
+    })
+    .unwrap_or_default()
+}
+
+/// Reads back [`withdrawn_json`]; `None` if it does not parse (the row is then never shown).
+pub fn withdrawn_record(json: &str) -> Option<IndexedRecord> {
+    let w: Withdrawn = serde_json::from_str(json).ok()?;
+    Some(IndexedRecord {
+        stix_id: w.stix_id,
+        stix_type: w.stix_type,
+        version: Timestamp::parse(&w.version).ok()?,
+        date_added: w.date_added,
+        provider: w.provider,
+        provider_kind: w.provider_kind,
+        provider_sector: match w.provider_sector {
+            Some(s) => Some(Sector::new(&s).ok()?),
+            None => None,
+        },
+        handling: w.handling,
+        category: w.category,
+    })
 }

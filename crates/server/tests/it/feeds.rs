@@ -308,6 +308,40 @@ async fn feeds_carry_only_what_may_be_blocked(app: TestApp) {
     assert_eq!(lines(&r), vec!["http://phish.sakura-login.xyz/v2"]);
     assert_ne!(r.headers["etag"].to_str().unwrap(), etag);
 
+    // The bank withdraws its consent: the value leaves the full feed, and the vendor, who had
+    // it, is told in its next incremental pull.
+    let cursor = r.headers["x-renkei-feed-cursor"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body =
+        serde_json::to_vec(&handling("TLP:AMBER", "PAP:GREEN", &["investigation"], 0)).unwrap();
+    let w = app
+        .send(
+            Method::PATCH,
+            &format!("{API}/records/{replaced}/handling"),
+            Some(&bank),
+            &[("content-type", "application/json")],
+            body,
+        )
+        .await;
+    assert_eq!(w.status, StatusCode::OK, "{}", w.text());
+    let r = pull(&app, &format!("/feeds/plain?token={token}"), &[]).await;
+    assert!(lines(&r).is_empty(), "{}", r.text());
+    let r = pull(
+        &app,
+        &format!("/feeds/csv?token={token}&since={cursor}"),
+        &[],
+    )
+    .await;
+    let rows: Vec<String> = lines(&r).into_iter().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{}", r.text());
+    assert!(
+        rows[0].starts_with("removed,url,http://phish.sakura-login.xyz/v2,"),
+        "{}",
+        r.text()
+    );
+
     // The token pulls feeds and nothing else; other credentials pull too.
     let r = app
         .send(

@@ -252,8 +252,9 @@ pub async fn feed_rows_follow_versions_sightings_and_deletion(store: Arc<dyn Sto
         .contains("45.0.0.20")
     );
 
-    // A handling change moves the row with its record: consent withdrawn, the row is filtered
-    // out; consent given again, it comes back as added after the cursor.
+    // A handling change: consent withdrawn, the value leaves full pulls at once, and those who
+    // had it are told in the next incremental one, decided on the handling it had (consented);
+    // consent given again, it comes back as added.
     let before = store.feed_rows(None, later).await.expect("full").cursor;
     let kept_id = format!("indicator--{kept}");
     let change = |handling: Handling| HandlingChange {
@@ -266,23 +267,34 @@ pub async fn feed_rows_follow_versions_sightings_and_deletion(store: Arc<dyn Sto
         .change_handling(&change(members(Tlp::Amber)))
         .await
         .expect("withdraw");
-    assert!(
-        !values(
-            &store.feed_rows(None, later).await.expect("full").rows,
-            false
-        )
-        .contains("kept.example.jp")
-    );
-    store.change_handling(&change(ok())).await.expect("consent");
+    let full = store.feed_rows(None, later).await.expect("full");
+    assert!(!values(&full.rows, false).contains("kept.example.jp"));
     let inc = store
         .feed_rows(Some(before), later)
         .await
         .expect("incremental");
     assert_eq!(
-        values(&inc.rows, false),
+        values(&inc.rows, true),
         set(&["kept.example.jp"]),
         "{inc:?}"
     );
+    assert!(values(&inc.rows, false).is_empty(), "{inc:?}");
+    assert!(inc.rows.iter().filter(|r| r.removed).all(|r| {
+        r.record.handling.uses.contains(Use::DefensiveFeeds)
+            && r.record.stix_id == kept_id
+            && r.removed_at.is_some()
+    }));
+    store.change_handling(&change(ok())).await.expect("consent");
+    let again = store
+        .feed_rows(Some(inc.cursor), later)
+        .await
+        .expect("incremental");
+    assert_eq!(
+        values(&again.rows, false),
+        set(&["kept.example.jp"]),
+        "{again:?}"
+    );
+    assert!(values(&again.rows, true).is_empty(), "{again:?}");
 
     // Rows still carrying a value, by its key.
     let carrying = store
