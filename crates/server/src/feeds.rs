@@ -116,7 +116,7 @@ pub async fn build(
         .collect();
     // From the rows the reader may pull only: records it may not pull never move its cursor.
     let cursor = FeedCursor::after(&rows, since, now);
-    let entries = entries_for(state, me, rows, since.is_some(), now).await?;
+    let entries = entries_for(state, &principal, &rows, since.is_some(), now).await?;
 
     // Stamped with the time of the last change it can see, not of the pull, so that the same
     // content is the same bytes (and the same ETag) pull after pull.
@@ -204,18 +204,17 @@ fn allowed(principal: &Principal, row: &FeedRow) -> bool {
     )
 }
 
-/// The entries the caller receives from `rows`, sorted by (type, value); a value carried by
-/// several rows comes once per row (the renderers keep the newest and the strictest TLP). In
-/// an incremental pull a value drops out only if no row the caller may pull still carries it.
+/// The entries of `rows` — rows `decide` already allowed the caller — sorted by (type, value);
+/// a value carried by several rows comes once per row (the renderers keep the newest and the
+/// strictest TLP). In an incremental pull a value drops out only if no row the caller may pull
+/// still carries it.
 async fn entries_for(
     state: &AppState,
-    me: &Identity,
-    rows: Vec<FeedRow>,
+    principal: &Principal,
+    rows: &[FeedRow],
     incremental: bool,
     now: i64,
 ) -> Result<Vec<FeedEntry>, ApiError> {
-    let principal = Principal::User(me.clone());
-    let rows: Vec<&FeedRow> = rows.iter().filter(|r| allowed(&principal, r)).collect();
     // Values to drop from an incremental pull: removed here, and neither added here nor
     // still carried by a row the caller may pull.
     let mut dropped: HashSet<i64> = HashSet::new();
@@ -238,7 +237,7 @@ async fn entries_for(
             .feed_rows_carrying(&asked, now)
             .await?
             .iter()
-            .filter(|r| allowed(&principal, r))
+            .filter(|r| allowed(principal, r))
             .flat_map(|r| r.entries.iter().map(|v| v.key))
             .collect();
         dropped = rows
@@ -256,7 +255,7 @@ async fn entries_for(
         &FeedRow,
         &FeedValue,
     )> = Vec::new();
-    for row in &rows {
+    for row in rows {
         for v in &row.entries {
             if row.removed && dropped.contains(&v.key) {
                 continue;

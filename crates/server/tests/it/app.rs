@@ -211,6 +211,48 @@ impl TestApp {
         }
     }
 
+    /// A tier-A industry member of `sector` with an unclassified contributor.
+    pub async fn industry(&self, org: &str, login: &str, sector: &str) -> User {
+        let org = self
+            .org(
+                org,
+                OrgKind::Industry,
+                Tier::A,
+                Some(sector),
+                OrgStatus::Active,
+            )
+            .await;
+        self.user(org, login, Role::Contributor, 0, false).await
+    }
+
+    /// A police unit ("police") with an unclassified contributor.
+    pub async fn police(&self, login: &str) -> User {
+        let org = self
+            .org(
+                "police",
+                OrgKind::LawEnforcement,
+                Tier::None,
+                None,
+                OrgStatus::Active,
+            )
+            .await;
+        self.user(org, login, Role::Contributor, 0, false).await
+    }
+
+    /// The secretariat ("jc3") with an analyst cleared to secret.
+    pub async fn analyst(&self, login: &str) -> User {
+        let org = self
+            .org(
+                "jc3",
+                OrgKind::Secretariat,
+                Tier::None,
+                None,
+                OrgStatus::Active,
+            )
+            .await;
+        self.user(org, login, Role::Analyst, 3, false).await
+    }
+
     /// A tier-A bank with a contributor.
     pub async fn member(&self, login: &str) -> User {
         let org = self

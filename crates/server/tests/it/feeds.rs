@@ -5,7 +5,6 @@
 //! do nothing else. The leak test (`leaks.rs`) checks feeds against `decide` for every reader.
 
 use axum::http::{Method, StatusCode};
-use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -65,18 +64,7 @@ fn lines(r: &Reply) -> Vec<String> {
 
 async fn feeds_carry_only_what_may_be_blocked(app: TestApp) {
     let bank = app.member("bank-user").await;
-    let vendor_org = app
-        .org(
-            "monitoring vendor",
-            OrgKind::Industry,
-            Tier::A,
-            Some("it"),
-            OrgStatus::Active,
-        )
-        .await;
-    let vendor = app
-        .user(vendor_org, "vendor-user", Role::Contributor, 0, false)
-        .await;
+    let vendor = app.industry("monitoring vendor", "vendor-user", "it").await;
     let token = feed_token(&app, &vendor).await;
 
     let kept = new_id();
@@ -238,18 +226,7 @@ async fn feeds_carry_only_what_may_be_blocked(app: TestApp) {
     assert_eq!(stix["type"], "bundle");
 
     // The police report the domain as a false positive; the bank replaces the URL indicator.
-    let police_org = app
-        .org(
-            "police",
-            OrgKind::LawEnforcement,
-            Tier::None,
-            None,
-            OrgStatus::Active,
-        )
-        .await;
-    let police = app
-        .user(police_org, "police-user", Role::Contributor, 0, false)
-        .await;
+    let police = app.police("police-user").await;
     app.post_records(&police,
         handling("TLP:GREEN", "PAP:GREEN", &["investigation"], 0),
         vec![json!({

@@ -5,7 +5,6 @@
 //! `decide` for every kind of reader.
 
 use axum::http::{Method, StatusCode};
-use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -59,42 +58,9 @@ fn domain_reading(v: &Value) -> Value {
 
 async fn lookups_sightings_and_hints(app: TestApp) {
     let bank = app.member("bank-user").await;
-    let telco_org = app
-        .org(
-            "telco",
-            OrgKind::Industry,
-            Tier::A,
-            Some("telecom"),
-            OrgStatus::Active,
-        )
-        .await;
-    let telco = app
-        .user(telco_org, "telco-user", Role::Contributor, 0, false)
-        .await;
-    let police_org = app
-        .org(
-            "police",
-            OrgKind::LawEnforcement,
-            Tier::None,
-            None,
-            OrgStatus::Active,
-        )
-        .await;
-    let police = app
-        .user(police_org, "police-user", Role::Contributor, 0, false)
-        .await;
-    let secretariat_org = app
-        .org(
-            "jc3",
-            OrgKind::Secretariat,
-            Tier::None,
-            None,
-            OrgStatus::Active,
-        )
-        .await;
-    let analyst = app
-        .user(secretariat_org, "analyst", Role::Analyst, 3, false)
-        .await;
+    let telco = app.industry("telco", "telco-user", "telecom").await;
+    let police = app.police("police-user").await;
+    let analyst = app.analyst("analyst").await;
 
     // The bank reports a phishing domain; the telco sights it three times, the police once as
     // a false positive; the police also hold a record of its own on it, for law enforcement.
@@ -137,7 +103,7 @@ async fn lookups_sightings_and_hints(app: TestApp) {
     assert_eq!(d["sightings"]["total"], 4, "{d}");
     assert_eq!(d["sightings"]["by_kind"]["seen"], 3);
     assert_eq!(d["sightings"]["by_kind"]["false_positive"], 1);
-    assert_eq!(d["sightings"]["by_org"][telco_org.to_string()], 3);
+    assert_eq!(d["sightings"]["by_org"][telco.org.to_string()], 3);
     assert_eq!(d["sightings"]["by_sector"]["telecom"], 3);
     assert_eq!(d["hint"]["records"], 1, "the police record is hinted: {d}");
     assert!(
@@ -148,11 +114,11 @@ async fn lookups_sightings_and_hints(app: TestApp) {
     );
     assert!(d.get("index").is_none(), "counters are the secretariat's");
     assert!(
-        !d["hint"].to_string().contains(&police_org.to_string()),
+        !d["hint"].to_string().contains(&police.org.to_string()),
         "the hint names no one"
     );
     assert_eq!(
-        d["sightings"]["by_org"][police_org.to_string()],
+        d["sightings"]["by_org"][police.org.to_string()],
         1,
         "a named sighting the bank may see"
     );
@@ -167,7 +133,7 @@ async fn lookups_sightings_and_hints(app: TestApp) {
     assert_eq!(notices.as_array().unwrap().len(), 1, "{notices}");
     assert_eq!(notices[0]["value"], "sakura-bank-login.shop");
     assert_eq!(notices[0]["reader"]["org"], bank.org.to_string());
-    assert_eq!(notices[0]["providers"], json!([police_org.to_string()]));
+    assert_eq!(notices[0]["providers"], json!([police.org.to_string()]));
     let shared = app
         .get(&format!("{API}/correlations/shared"), Some(&analyst))
         .await

@@ -3,7 +3,6 @@
 //! text, never markup.
 
 use axum::http::StatusCode;
-use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -19,16 +18,7 @@ fn report(name: &str) -> Value {
 }
 
 async fn alerts_as_atom_and_rss(app: TestApp) {
-    let jc3 = app
-        .org(
-            "jc3",
-            OrgKind::Secretariat,
-            Tier::None,
-            None,
-            OrgStatus::Active,
-        )
-        .await;
-    let analyst = app.user(jc3, "analyst", Role::Analyst, 3, false).await;
+    let analyst = app.analyst("analyst").await;
     let bank = app.member("bank-user").await;
     let public = json!({ "tlp": "TLP:CLEAR", "audience": ["members"], "classification": 0,
         "uses": ["publication"], "attribution": "named", "pap": "PAP:CLEAR" });

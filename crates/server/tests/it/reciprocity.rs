@@ -2,7 +2,6 @@
 //! who carries the load; a member sees only its own line.
 
 use axum::http::StatusCode;
-use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -38,29 +37,9 @@ fn line<'a>(report: &'a Value, login_org: &str) -> &'a Value {
 async fn reciprocity_flags_the_one_sided_and_the_load_carrier(app: TestApp) {
     let bank = app.member("bank-user").await;
     let other = app.member("other-user").await;
-    let telco_org = app
-        .org(
-            "telco",
-            OrgKind::Industry,
-            Tier::A,
-            Some("telecom"),
-            OrgStatus::Active,
-        )
-        .await;
-    let telco = app
-        .user(telco_org, "telco-user", Role::Contributor, 0, false)
-        .await;
+    let telco = app.industry("telco", "telco-user", "telecom").await;
     let taker = app.member("taker-user").await;
-    let jc3 = app
-        .org(
-            "jc3",
-            OrgKind::Secretariat,
-            Tier::None,
-            None,
-            OrgStatus::Active,
-        )
-        .await;
-    let analyst = app.user(jc3, "analyst", Role::Analyst, 3, false).await;
+    let analyst = app.analyst("analyst").await;
 
     let (first, a) = c2("recip-a.shop");
     let (_, b) = c2("recip-b.shop");
