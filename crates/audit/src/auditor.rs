@@ -241,18 +241,19 @@ impl Writer {
             _ => return,
         };
         self.head = Some(last);
-        let mut entries = entries.into_iter();
-        for (reply, n) in batch.replies {
-            // A caller that stopped waiting still had its events recorded.
-            let _ = reply.send(Ok(entries.by_ref().take(n).collect()));
-        }
         let reaches_multiple = self.every > 0 && last.0 / self.every > (first - 1) / self.every;
         // A periodic checkpoint that failed is retried with the next batch (and reported by
-        // the next flush if it fails again).
+        // the next flush if it fails again). It is written before the callers hear back, so a
+        // recorded batch that reached a multiple is already checkpointed when they do.
         if (reaches_multiple || self.checkpoint_owed)
             && let Err(e) = self.checkpoint().await
         {
             tracing::error!(error = %e, code = e.code(), seq = last.0, "audit checkpoint not written; retrying with the next batch");
+        }
+        let mut entries = entries.into_iter();
+        for (reply, n) in batch.replies {
+            // A caller that stopped waiting still had its events recorded.
+            let _ = reply.send(Ok(entries.by_ref().take(n).collect()));
         }
     }
 
