@@ -73,3 +73,9 @@ uuid_id!(
     StatusId,
     "status"
 );
+uuid_id!(
+    /// A product of the secretariat (alert, analysis, bulletin, report, seminar); its public
+    /// number (`RENKEI-AT-2026-0001`) is another handle on it.
+    ProductId,
+    "product"
+);

@@ -37,16 +37,20 @@ pub enum Path {
     Research,
     /// The public collection and pages: no credentials needed.
     Public,
+    /// The secretariat's products (seed 003 ①②④⑤⑥). The "record" is the product: provided by
+    /// the secretariat, with the handling it has at this step of the publication process.
+    Product,
 }
 
 impl Path {
-    pub const ALL: [Path; 6] = [
+    pub const ALL: [Path; 7] = [
         Path::Raw,
         Path::Hint,
         Path::DefensiveFeed,
         Path::ForeignSync,
         Path::Research,
         Path::Public,
+        Path::Product,
     ];
 }
 
@@ -94,7 +98,7 @@ pub fn view_of(
             Principal::User(me) if me.org == provider || me.is_secretariat() => Attribution::Named,
             _ => attribution,
         },
-        Path::Public => attribution,
+        Path::Public | Path::Product => attribution,
         Path::Hint | Path::ForeignSync => at_least(attribution, Attribution::SectorOnly),
         Path::DefensiveFeed | Path::Research => Attribution::Hidden,
     };
@@ -132,6 +136,31 @@ fn raw_allowed(me: &Identity, record: &RecordMeta<'_>) -> bool {
         AudienceEntry::Members => me.is_tier_a_member() || me.is_law_enforcement(),
         AudienceEntry::Sector(s) => {
             me.is_law_enforcement() || (me.is_tier_a_member() && me.org_sector.as_ref() == Some(s))
+        }
+        AudienceEntry::Org(o) => *o == me.org,
+        AudienceEntry::User(u) => *u == me.user,
+    })
+}
+
+/// Design §7: products reach the secretariat and law enforcement, and the members of tier A
+/// *and B* their audience names (B members receive products, not raw records); never TLP:RED
+/// (rule 3). While a product is drafted its audience is the secretariat (and, in review, the
+/// providers asked for consent), so the same rule keeps drafts in the house.
+fn product_allowed(me: &Identity, product: &RecordMeta<'_>) -> bool {
+    let h = product.handling;
+    if !me.is_in_good_standing() || h.classification > me.clearance || h.tlp == Tlp::Red {
+        return false;
+    }
+    if me.is_secretariat() && !h.audience.is_provider_only() {
+        return true;
+    }
+    let member = me.is_tier_a_member() || me.is_tier_b_member();
+    h.audience.entries().any(|entry| match entry {
+        AudienceEntry::Provider | AudienceEntry::Secretariat => false,
+        AudienceEntry::LawEnforcement => me.is_law_enforcement(),
+        AudienceEntry::Members => member || me.is_law_enforcement(),
+        AudienceEntry::Sector(s) => {
+            me.is_law_enforcement() || (member && me.org_sector.as_ref() == Some(s))
         }
         AudienceEntry::Org(o) => *o == me.org,
         AudienceEntry::User(u) => *u == me.user,
@@ -194,6 +223,7 @@ pub fn decide(principal: &Principal, record: &RecordMeta<'_>, path: Path) -> Dec
                 && h.uses.contains(Use::Research)
                 && h.tlp != Tlp::Red
         }
+        Path::Product => product_allowed(me, record),
         Path::Public => false,
     };
     if ok { allow } else { Decision::Deny }

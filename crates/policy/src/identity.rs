@@ -41,6 +41,11 @@ impl Identity {
         matches!(self.org_kind, OrgKind::Industry | OrgKind::Academia) && self.org_tier == Tier::A
     }
 
+    /// A tier-B member: receives products, not raw records (seed 003 table).
+    pub fn is_tier_b_member(&self) -> bool {
+        matches!(self.org_kind, OrgKind::Industry | OrgKind::Academia) && self.org_tier == Tier::B
+    }
+
     /// Whether this identity may submit records.
     pub fn can_write(&self) -> bool {
         self.is_in_good_standing() && !self.read_only && self.role.can_contribute()

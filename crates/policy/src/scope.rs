@@ -76,9 +76,11 @@ impl ReadScope {
     /// their filter is written and added to the differential tests.
     pub fn of(principal: &Principal, path: Path) -> ReadScope {
         match path {
-            Path::Hint | Path::DefensiveFeed | Path::ForeignSync | Path::Research => {
-                ReadScope::Nothing
-            }
+            Path::Hint
+            | Path::DefensiveFeed
+            | Path::ForeignSync
+            | Path::Research
+            | Path::Product => ReadScope::Nothing,
             Path::Public => ReadScope::Public,
             Path::Raw => {
                 let Principal::User(me) = principal else {

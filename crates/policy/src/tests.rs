@@ -540,3 +540,145 @@ fn anonymous_gets_only_the_public_path() {
         assert_eq!(got, path == Path::Public, "{path:?}");
     }
 }
+
+const SECRETARIAT_ORG: u128 = 99;
+
+/// The decision on a product of the secretariat with handling `h`.
+fn reads_product(who: &Identity, h: &Handling) -> bool {
+    let meta = RecordMeta {
+        provider: org(SECRETARIAT_ORG),
+        provider_kind: Secretariat,
+        provider_sector: None,
+        handling: h,
+    };
+    decide(&Principal::User(who.clone()), &meta, Path::Product).is_allowed()
+}
+
+#[test]
+fn products_reach_tier_a_and_b_members_police_and_secretariat() {
+    let h = handling(Tlp::Green, &[A::Members]);
+    assert!(reads_product(&me(Industry, Tier::A, Some("finance")), &h));
+    assert!(reads_product(&me(Industry, Tier::B, Some("finance")), &h));
+    assert!(reads_product(&me(Academia, Tier::B, None), &h));
+    assert!(reads_product(&me(LawEnforcement, Tier::None, None), &h));
+    assert!(reads_product(&me(Secretariat, Tier::None, None), &h));
+    assert!(!reads_product(
+        &me(Industry, Tier::None, Some("finance")),
+        &h
+    ));
+    assert!(!reads_product(&me(Partner, Tier::None, None), &h));
+    // B members get the product where they never get the raw record.
+    assert!(!sees(&me(Industry, Tier::B, Some("finance")), &h));
+}
+
+#[test]
+fn products_for_a_sector_reach_its_a_and_b_members_and_police() {
+    let h = handling(Tlp::Amber, &[A::Sector(sector("finance"))]);
+    assert!(reads_product(&me(Industry, Tier::B, Some("finance")), &h));
+    assert!(!reads_product(&me(Industry, Tier::B, Some("telecom")), &h));
+    assert!(!reads_product(&me(Industry, Tier::A, None), &h));
+    assert!(reads_product(&me(LawEnforcement, Tier::None, None), &h));
+}
+
+#[test]
+fn drafts_stay_with_the_secretariat() {
+    let h = handling(Tlp::Amber, &[A::Secretariat]);
+    assert!(reads_product(&me(Secretariat, Tier::None, None), &h));
+    assert!(!reads_product(&me(LawEnforcement, Tier::None, None), &h));
+    assert!(!reads_product(&me(Industry, Tier::A, Some("finance")), &h));
+}
+
+#[test]
+fn products_are_never_red_and_respect_standing_and_clearance() {
+    let red = handling(Tlp::Red, &[A::User(user(7))]);
+    assert!(!reads_product(&me(Secretariat, Tier::None, None), &red));
+    assert!(!reads_product(&me(Industry, Tier::A, None), &red));
+    let mut secret = handling(Tlp::Green, &[A::Members]);
+    secret.classification = Classification::new(2).unwrap();
+    assert!(!reads_product(
+        &me(LawEnforcement, Tier::None, None),
+        &secret
+    ));
+    let mut suspended = me(Industry, Tier::B, None);
+    suspended.org_status = OrgStatus::Suspended;
+    assert!(!reads_product(
+        &suspended,
+        &handling(Tlp::Clear, &[A::Members])
+    ));
+    let mut disabled = me(Industry, Tier::A, None);
+    disabled.disabled = true;
+    assert!(!reads_product(
+        &disabled,
+        &handling(Tlp::Clear, &[A::Members])
+    ));
+}
+
+fn record_meta(h: &Handling) -> RecordMeta<'_> {
+    RecordMeta {
+        provider: org(PROVIDER),
+        provider_kind: Industry,
+        provider_sector: None,
+        handling: h,
+    }
+}
+
+fn consent_needed(record: &Handling, release: &Handling) -> bool {
+    needs_consent(&record_meta(record), release, org(SECRETARIAT_ORG))
+}
+
+#[test]
+fn release_to_b_members_widens_a_members_record() {
+    let record = handling(Tlp::Amber, &[A::Members]);
+    assert!(consent_needed(
+        &record,
+        &handling(Tlp::Amber, &[A::Members])
+    ));
+    // Only police, who read the record anyway: no wider.
+    assert!(!consent_needed(
+        &record,
+        &handling(Tlp::Amber, &[A::LawEnforcement])
+    ));
+}
+
+#[test]
+fn release_widens_by_sector_org_tlp_classification_and_publicity() {
+    let record = handling(Tlp::Amber, &[A::Sector(sector("finance"))]);
+    let telecom = handling(Tlp::Amber, &[A::Sector(sector("telecom"))]);
+    assert!(consent_needed(&record, &telecom));
+    let named = handling(Tlp::Amber, &[A::Org(org(5))]);
+    assert!(consent_needed(&record, &named));
+    let police = handling(Tlp::Green, &[A::LawEnforcement]);
+    assert!(consent_needed(&record, &police), "a lower TLP is wider");
+    let mut classified = handling(Tlp::Amber, &[A::LawEnforcement]);
+    classified.classification = Classification::new(1).unwrap();
+    let mut record_classified = record.clone();
+    record_classified.classification = Classification::new(2).unwrap();
+    assert!(consent_needed(&record_classified, &classified));
+    let mut public = handling(Tlp::Clear, &[A::Members]);
+    public.uses = Uses::NONE.with(Use::Publication);
+    let record_clear = handling(Tlp::Clear, &[A::Members]);
+    assert!(consent_needed(&record_clear, &public));
+}
+
+#[test]
+fn publication_consent_given_in_advance_needs_no_request() {
+    let mut record = handling(Tlp::Amber, &[A::Secretariat]);
+    record.uses = Uses::NONE.with(Use::Publication);
+    assert!(!consent_needed(
+        &record,
+        &handling(Tlp::Clear, &[A::Members])
+    ));
+}
+
+#[test]
+fn the_secretariats_own_records_need_no_consent() {
+    let record = handling(Tlp::Amber, &[A::Secretariat]);
+    let meta = RecordMeta {
+        provider: org(SECRETARIAT_ORG),
+        provider_kind: Secretariat,
+        provider_sector: None,
+        handling: &record,
+    };
+    let release = handling(Tlp::Green, &[A::Members]);
+    assert!(!needs_consent(&meta, &release, org(SECRETARIAT_ORG)));
+}

@@ -14,16 +14,18 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use renkei_model::account::{Org, User};
 use renkei_model::audit::{AuditCheckpoint, AuditEntry, AuditEvent};
 use renkei_model::handling::Handling;
-use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
+use renkei_model::ids::{OrgId, ProductId, StatusId, SubmissionId, TokenId, UserId};
+use renkei_model::product::ProductStatus;
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::sql::{Placeholders, SqlParam};
 use renkei_store::{
-    Backend, DeleteOutcome, Deleter, FeedCursor, FeedPull, FeedRead, FeedRow, HandlingChange,
-    HintNotice, IngestOutcome, Membership, NdaAcceptance, NewApplication, NewHintNotice, NewOrg,
-    NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser, OrgActivity, OrgUpdate,
-    Provenance, RecordQuery, RecordRow, SearchQuery, SharedValue, SightingRow, StatusChange, Store,
-    StoreError, StoreResult, StoreStats, StoredSubmission, StreamItem, TokenRecord, UsageCount,
-    UserUpdate, ValueMatches, VersionFilter,
+    Backend, ConsentAnswer, ConsentRequest, DeleteOutcome, Deleter, FeedCursor, FeedPull, FeedRead,
+    FeedRow, HandlingChange, HintNotice, IngestOutcome, Membership, NdaAcceptance, NewApplication,
+    NewConsentRequest, NewHintNotice, NewOrg, NewProduct, NewRecommendation, NewRecord,
+    NewSubmission, NewToken, NewUser, OrgActivity, OrgUpdate, PeriodSummary, Product, Provenance,
+    RecordQuery, RecordRow, Registered, Registration, SearchQuery, SharedValue, SightingRow,
+    StatusChange, Store, StoreError, StoreResult, StoreStats, StoredSubmission, StreamItem,
+    TokenRecord, UsageCount, UserUpdate, ValueMatches, VersionFilter,
 };
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
@@ -34,6 +36,7 @@ mod feeds;
 mod handling;
 mod index;
 mod membership;
+mod products;
 mod reciprocity;
 mod records;
 
@@ -45,6 +48,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_feeds.sql")),
     (5, include_str!("../migrations/0005_reciprocity.sql")),
     (6, include_str!("../migrations/0006_feed_withdrawals.sql")),
+    (7, include_str!("../migrations/0007_products.sql")),
 ];
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x5245_4e4b_0001;
@@ -546,6 +550,64 @@ impl Store for PostgresStore {
 
     async fn activity(&self, from: i64, to: i64) -> StoreResult<BTreeMap<OrgId, OrgActivity>> {
         reciprocity::activity(&self.client().await?, from, to).await
+    }
+
+    async fn create_product(&self, product: &NewProduct) -> StoreResult<Product> {
+        in_tx!(self, |tx| products::create(&tx, product).await?)
+    }
+
+    async fn product(&self, id: ProductId) -> StoreResult<Option<Product>> {
+        products::one(&self.client().await?, id).await
+    }
+
+    async fn product_by_number(&self, number: &str) -> StoreResult<Option<Product>> {
+        products::by_number(&self.client().await?, number).await
+    }
+
+    async fn list_products(&self) -> StoreResult<Vec<Product>> {
+        products::list(&self.client().await?).await
+    }
+
+    async fn save_product(
+        &self,
+        product: &Product,
+        expected: ProductStatus,
+        consents: Option<&[NewConsentRequest]>,
+        at: i64,
+    ) -> StoreResult<()> {
+        in_tx!(self, |tx| products::save(
+            &tx, product, expected, consents, at
+        )
+        .await?)
+    }
+
+    async fn consent_requests(&self, product: ProductId) -> StoreResult<Vec<ConsentRequest>> {
+        products::consents(&self.client().await?, product).await
+    }
+
+    async fn consent_requests_to(&self, provider: OrgId) -> StoreResult<Vec<ConsentRequest>> {
+        products::consents_to(&self.client().await?, provider).await
+    }
+
+    async fn answer_consent(&self, answer: &ConsentAnswer) -> StoreResult<Option<ConsentRequest>> {
+        products::answer(&self.client().await?, answer).await
+    }
+
+    async fn register(
+        &self,
+        registration: &Registration,
+        capacity: u32,
+    ) -> StoreResult<Registered> {
+        in_tx!(self, |tx| products::register(&tx, registration, capacity)
+            .await?)
+    }
+
+    async fn registrations(&self, product: ProductId) -> StoreResult<Vec<Registration>> {
+        products::registrations(&self.client().await?, product).await
+    }
+
+    async fn period_summary(&self, from: i64, to: i64) -> StoreResult<PeriodSummary> {
+        products::period_summary(&self.client().await?, from, to).await
     }
 
     async fn close_hint_notice(&self, id: i64, at: i64) -> StoreResult<bool> {

@@ -14,15 +14,17 @@ use renkei_model::audit::{AuditCheckpoint, AuditEntry, AuditEvent};
 use renkei_model::handling::Handling;
 use std::collections::BTreeMap;
 
-use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
+use renkei_model::ids::{OrgId, ProductId, StatusId, SubmissionId, TokenId, UserId};
+use renkei_model::product::ProductStatus;
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::{
-    Backend, DeleteOutcome, Deleter, FeedCursor, FeedPull, FeedRead, FeedRow, HandlingChange,
-    HintNotice, IngestOutcome, Membership, NdaAcceptance, NewApplication, NewHintNotice, NewOrg,
-    NewRecommendation, NewRecord, NewSubmission, NewToken, NewUser, OrgActivity, OrgUpdate,
-    Provenance, RecordQuery, RecordRow, SearchQuery, SharedValue, SightingRow, StatusChange, Store,
-    StoreError, StoreResult, StoreStats, StoredSubmission, StreamItem, TokenRecord, UsageCount,
-    UserUpdate, ValueMatches, VersionFilter,
+    Backend, ConsentAnswer, ConsentRequest, DeleteOutcome, Deleter, FeedCursor, FeedPull, FeedRead,
+    FeedRow, HandlingChange, HintNotice, IngestOutcome, Membership, NdaAcceptance, NewApplication,
+    NewConsentRequest, NewHintNotice, NewOrg, NewProduct, NewRecommendation, NewRecord,
+    NewSubmission, NewToken, NewUser, OrgActivity, OrgUpdate, PeriodSummary, Product, Provenance,
+    RecordQuery, RecordRow, Registered, Registration, SearchQuery, SharedValue, SightingRow,
+    StatusChange, Store, StoreError, StoreResult, StoreStats, StoredSubmission, StreamItem,
+    TokenRecord, UsageCount, UserUpdate, ValueMatches, VersionFilter,
 };
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -34,6 +36,7 @@ mod index;
 mod membership;
 mod migrate;
 mod pool;
+mod products;
 mod reciprocity;
 mod records;
 
@@ -582,6 +585,71 @@ impl Store for SqliteStore {
 
     async fn activity(&self, from: i64, to: i64) -> StoreResult<BTreeMap<OrgId, OrgActivity>> {
         self.read(move |c| reciprocity::activity(c, from, to)).await
+    }
+
+    async fn create_product(&self, product: &NewProduct) -> StoreResult<Product> {
+        let product = product.clone();
+        self.write_tx(move |tx| products::create(tx, &product))
+            .await
+    }
+
+    async fn product(&self, id: ProductId) -> StoreResult<Option<Product>> {
+        self.read_store(move |c| products::one(c, id)).await
+    }
+
+    async fn product_by_number(&self, number: &str) -> StoreResult<Option<Product>> {
+        let number = number.to_owned();
+        self.read(move |c| products::by_number(c, &number)).await
+    }
+
+    async fn list_products(&self) -> StoreResult<Vec<Product>> {
+        self.read(products::list).await
+    }
+
+    async fn save_product(
+        &self,
+        product: &Product,
+        expected: ProductStatus,
+        consents: Option<&[NewConsentRequest]>,
+        at: i64,
+    ) -> StoreResult<()> {
+        let product = product.clone();
+        let consents = consents.map(<[_]>::to_vec);
+        self.write_tx(move |tx| products::save(tx, &product, expected, consents.as_deref(), at))
+            .await
+    }
+
+    async fn consent_requests(&self, product: ProductId) -> StoreResult<Vec<ConsentRequest>> {
+        self.read(move |c| products::consents(c, product)).await
+    }
+
+    async fn consent_requests_to(&self, provider: OrgId) -> StoreResult<Vec<ConsentRequest>> {
+        self.read(move |c| products::consents_to(c, provider)).await
+    }
+
+    async fn answer_consent(&self, answer: &ConsentAnswer) -> StoreResult<Option<ConsentRequest>> {
+        let answer = answer.clone();
+        self.write_tx(move |tx| products::answer(tx, &answer)).await
+    }
+
+    async fn register(
+        &self,
+        registration: &Registration,
+        capacity: u32,
+    ) -> StoreResult<Registered> {
+        let registration = registration.clone();
+        self.write_tx(move |tx| products::register(tx, &registration, capacity))
+            .await
+    }
+
+    async fn registrations(&self, product: ProductId) -> StoreResult<Vec<Registration>> {
+        self.read(move |c| products::registrations(c, product))
+            .await
+    }
+
+    async fn period_summary(&self, from: i64, to: i64) -> StoreResult<PeriodSummary> {
+        self.read(move |c| products::period_summary(c, from, to))
+            .await
     }
 
     async fn close_hint_notice(&self, id: i64, at: i64) -> StoreResult<bool> {

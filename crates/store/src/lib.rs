@@ -12,7 +12,8 @@ use async_trait::async_trait;
 use renkei_model::account::{Org, User};
 use renkei_model::audit::{AuditCheckpoint, AuditEntry, AuditEvent};
 use renkei_model::handling::Handling;
-use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
+use renkei_model::ids::{OrgId, ProductId, StatusId, SubmissionId, TokenId, UserId};
+use renkei_model::product::ProductStatus;
 use renkei_policy::{Identity, ReadScope};
 
 pub mod codec;
@@ -21,6 +22,7 @@ mod feeds;
 mod index;
 mod membership;
 pub mod plan;
+mod products;
 mod reciprocity;
 pub mod sql;
 mod types;
@@ -32,6 +34,7 @@ pub use error::{StoreError, StoreResult};
 pub use feeds::*;
 pub use index::*;
 pub use membership::*;
+pub use products::*;
 pub use reciprocity::*;
 pub use types::*;
 
@@ -228,6 +231,36 @@ pub trait Store: Send + Sync + 'static {
     /// Each organisation's contributions and consumption between `from` (inclusive) and `to`
     /// (exclusive), µs; organisations with no activity are left out.
     async fn activity(&self, from: i64, to: i64) -> StoreResult<BTreeMap<OrgId, OrgActivity>>;
+
+    // --- products and the publication process (`products`) ---
+
+    /// Creates a product with the next number of its prefix, kind and year.
+    async fn create_product(&self, product: &NewProduct) -> StoreResult<Product>;
+    async fn product(&self, id: ProductId) -> StoreResult<Option<Product>>;
+    async fn product_by_number(&self, number: &str) -> StoreResult<Option<Product>>;
+    /// Every product, newest first (there are few: the caller decides each one).
+    async fn list_products(&self) -> StoreResult<Vec<Product>>;
+    /// Writes the product's new state if it is still in status `expected` (`Conflict`
+    /// otherwise). With `consents`, the product's consent requests are replaced by these.
+    async fn save_product(
+        &self,
+        product: &Product,
+        expected: ProductStatus,
+        consents: Option<&[NewConsentRequest]>,
+        at: i64,
+    ) -> StoreResult<()>;
+    /// The product's consent requests.
+    async fn consent_requests(&self, product: ProductId) -> StoreResult<Vec<ConsentRequest>>;
+    /// The consent requests addressed to a provider, newest first.
+    async fn consent_requests_to(&self, provider: OrgId) -> StoreResult<Vec<ConsentRequest>>;
+    /// Records a provider's answer; `None` when there is no such request for that provider.
+    async fn answer_consent(&self, answer: &ConsentAnswer) -> StoreResult<Option<ConsentRequest>>;
+    /// Registers for a seminar unless `capacity` registrations exist already (atomically).
+    async fn register(&self, registration: &Registration, capacity: u32)
+    -> StoreResult<Registered>;
+    async fn registrations(&self, product: ProductId) -> StoreResult<Vec<Registration>>;
+    /// What was added between `from` (inclusive) and `to` (exclusive), µs.
+    async fn period_summary(&self, from: i64, to: i64) -> StoreResult<PeriodSummary>;
 
     // --- TAXII status resources ---
 

@@ -25,9 +25,11 @@ use crate::*;
 
 mod feeds;
 mod index;
+mod products;
 mod trust;
 pub use feeds::*;
 pub use index::*;
+pub use products::*;
 pub use trust::*;
 
 /// Expands one `#[tokio::test]` per conformance check. `$make` is an async expression that
@@ -67,7 +69,10 @@ macro_rules! conformance_tests {
             sightings_are_indexed,
             search_tokens_filters_and_scope,
             hint_notices_queue,
-            feed_rows_follow_versions_sightings_and_deletion
+            feed_rows_follow_versions_sightings_and_deletion,
+            products_are_numbered_and_guarded,
+            seminar_registrations_respect_capacity,
+            period_summary_counts_and_names
         );
     };
     (@each $make:expr; $($name:ident),*) => {
