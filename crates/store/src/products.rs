@@ -198,7 +198,7 @@ pub fn fold_summary(
 
 fn most_first<K>(m: std::collections::BTreeMap<K, u64>) -> Vec<(K, u64)> {
     let mut v: Vec<_> = m.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|b| std::cmp::Reverse(b.1));
     v
 }
 
