@@ -22,6 +22,15 @@ pub struct FileConfig {
     pub membership: MembershipFile,
     #[serde(default)]
     pub audit: AuditFile,
+    #[serde(default)]
+    pub products: ProductsFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductsFile {
+    /// The prefix of product numbers (`RENKEI` in `RENKEI-AT-2026-0001`).
+    pub prefix: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,6 +132,9 @@ impl Config {
         if let Some(v) = t.max_objects_per_post {
             server.max_objects_per_post = v;
         }
+        if let Some(v) = file.products.prefix {
+            server.product_prefix = v;
+        }
         let m = file.membership;
         if let Some(v) = m.recommendations_required {
             server.membership.recommendations_required = v;
@@ -159,6 +171,11 @@ impl Config {
         if s.max_page_size == 0 || s.default_page_size == 0 || s.default_page_size > s.max_page_size
         {
             bail!("taxii.default_page_size must be between 1 and taxii.max_page_size");
+        }
+        if !renkei_model::product::valid_prefix(&s.product_prefix) {
+            bail!(
+                "products.prefix must be 2 to 16 upper-case letters or digits, starting with a letter"
+            );
         }
         if s.max_objects_per_post == 0 {
             bail!("taxii.max_objects_per_post must be positive");

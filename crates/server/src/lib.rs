@@ -24,6 +24,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod feeds;
+pub mod products;
 pub mod public;
 pub mod state;
 pub mod taxii;

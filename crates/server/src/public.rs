@@ -3,18 +3,21 @@
 //! secretariat as TLP:CLEAR with the publication consent, as `renkei_policy::decide` rules on
 //! `Path::Public` — the same records the public TAXII collection serves.
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::HeaderValue;
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use renkei_model::product::{ProductKind, ProductStatus};
 use renkei_model::stix::Timestamp;
 use renkei_policy::{Path, Principal, ReadScope};
-use renkei_store::{RecordRow, SearchQuery};
-use serde_json::Value;
+use renkei_store::{Product, RecordRow, SearchQuery};
+use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::products::{self, seminars};
 use crate::state::AppState;
 use crate::taxii::PUBLIC;
 
@@ -28,6 +31,44 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/alerts.atom", get(atom))
         .route("/alerts.rss", get(rss))
+        .route("/seminars", get(seminars))
+        .route("/seminars/{number}/registrations", post(register))
+}
+
+/// `GET /public/seminars`: published seminars open to the public, soonest first.
+async fn seminars(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let mut list: Vec<Product> = products::readable(&state, &Principal::Anonymous)
+        .await?
+        .into_iter()
+        .filter(|p| p.kind() == ProductKind::Seminar && p.status == ProductStatus::Published)
+        .collect();
+    list.sort_by(|a, b| {
+        let start = |p: &Product| p.content.seminar.as_ref().map(|s| s.starts_at.clone());
+        start(a).cmp(&start(b))
+    });
+    let out: Vec<Value> = list
+        .iter()
+        .map(|p| crate::api::products::product_json(p, &[], &Principal::Anonymous))
+        .collect();
+    Ok(Json(json!({ "seminars": out })))
+}
+
+/// `POST /public/seminars/{number}/registrations`: anyone registers for a public seminar and
+/// gets a tracking number.
+async fn register(
+    State(state): State<AppState>,
+    UrlPath(number): UrlPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let p = products::find(&state, &Principal::Anonymous, &number).await?;
+    let applicant: seminars::Applicant = crate::api::common::json_body(&headers, body).await?;
+    let r = seminars::register(&state, &Principal::Anonymous, &p, applicant).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "tracking": r.tracking, "seminar": p.number.to_string() })),
+    )
+        .into_response())
 }
 
 /// One published alert.

@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub max_objects_per_post: usize,
     /// How applicants are admitted.
     pub membership: MembershipRules,
+    /// The prefix of product numbers (`RENKEI` in `RENKEI-AT-2026-0001`).
+    pub product_prefix: String,
 }
 
 /// The admission rules (seed 003 第3 1(1)エ): recommendations (推薦) from distinct active
@@ -58,6 +60,7 @@ impl Default for ServerConfig {
             default_page_size: 1_000,
             max_objects_per_post: 100_000,
             membership: MembershipRules::default(),
+            product_prefix: "RENKEI".into(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod kind {
     pub const RECORDS_READ: &str = "records_read";
     pub const LOOKUPS: &str = "lookups";
     pub const SEARCHES: &str = "searches";
+    pub const PRODUCT_VIEWS: &str = "product_views";
 }
 
 /// How often pending counts go to the store, at most.

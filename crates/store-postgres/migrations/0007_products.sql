@@ -44,7 +44,7 @@ CREATE TABLE product_consents (
     answered_at  BIGINT,
     answered_by  TEXT,
     comment      TEXT,
-    UNIQUE (product_id, record_id)
+    UNIQUE (product_id, record_id, provider_org)
 );
 CREATE INDEX product_consents_provider ON product_consents(provider_org, id);
 

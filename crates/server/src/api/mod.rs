@@ -20,6 +20,7 @@ pub mod membership;
 pub mod misp;
 pub mod openapi;
 pub mod orgs;
+pub mod products;
 pub mod reciprocity;
 pub mod records;
 pub mod search;
@@ -41,6 +42,7 @@ pub fn paths() -> Vec<(&'static str, &'static str)> {
         search::PATHS,
         correlation::PATHS,
         reciprocity::PATHS,
+        products::PATHS,
     ]
     .concat()
 }
@@ -62,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .merge(search::routes())
         .merge(correlation::routes())
         .merge(reciprocity::routes())
+        .merge(products::routes())
         .fallback(|| async { ApiError::not_found("No such API endpoint") })
 }
 

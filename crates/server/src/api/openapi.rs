@@ -23,6 +23,7 @@ const PARTS: &[(&str, &str)] = &[
     ("misp", include_str!("openapi/misp.json")),
     ("lookup", include_str!("openapi/lookup.json")),
     ("reciprocity", include_str!("openapi/reciprocity.json")),
+    ("products", include_str!("openapi/products.json")),
 ];
 
 pub fn routes() -> Router<AppState> {

@@ -11,6 +11,7 @@ mod leaks;
 mod lookup;
 mod membership;
 mod policy;
+mod products;
 mod public;
 mod reciprocity;
 mod rest_records;
