@@ -67,8 +67,11 @@ impl Release {
 
     /// What the author may not ask for: TLP:RED (rule 3), a provider-only audience, the public
     /// for the members-only kinds or without TLP:CLEAR and classification 0.
-    fn check(&self, kind: ProductKind) -> Result<(), ApiError> {
+    fn check(&self, kind: ProductKind, me: &Identity) -> Result<(), ApiError> {
         let bad = |d: &str| Err(super_invalid("invalid_release", "Invalid release", d));
+        if self.classification > me.clearance {
+            return bad("A product cannot be classified above its author's clearance.");
+        }
         if self.tlp == Tlp::Red {
             return bad(
                 "Products are never TLP:RED: share such information as records with named users.",
@@ -147,7 +150,7 @@ pub async fn create(
 ) -> Result<Product, ApiError> {
     check_author(me)?;
     check_content(kind, &content)?;
-    release.check(kind)?;
+    release.check(kind, me)?;
     let now = state.clock.now_micros();
     let release = release.handling();
     let product = state
@@ -191,7 +194,7 @@ pub async fn update(
         p.content = c;
     }
     if let Some(r) = release {
-        r.check(p.kind())?;
+        r.check(p.kind(), me)?;
         p.release = r.handling();
         p.handling = in_house(&p.release);
     }

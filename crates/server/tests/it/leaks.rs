@@ -909,8 +909,256 @@ async fn reposting_a_hidden_record_reveals_nothing(app: TestApp) {
     );
 }
 
+/// Products as every user (issue 5 "the leak test covers products"): products of every
+/// release, published or still drafts, citing records of every unclassified handling. Each
+/// reader lists exactly the products the policy gives them, and sees a cited record — in the
+/// JSON, the STIX export and the printable page — only if it may read that record itself.
+async fn products_as_every_user(app: TestApp) {
+    let (readers, providers, by_login) = population(&app).await;
+    let telco = by_login["telco-a-c0"].org;
+    let named = by_login["bank-b-c3"].clone();
+    let bank = providers
+        .iter()
+        .position(|p| p.kind == OrgKind::Industry)
+        .expect("bank");
+    let mut recs = Vec::new();
+    for handling in handlings(telco, &named) {
+        if handling.classification != Classification::UNCLASSIFIED || handling.tlp == Tlp::Red {
+            continue;
+        }
+        let id = format!("indicator--{}", Uuid::new_v4());
+        let object = indicator_with_id(&id, "2026-01-01T00:00:00.000Z", "cited", &[]);
+        app.post_records(&providers[bank].user, json!(handling), vec![object])
+            .await;
+        recs.push(Rec {
+            id,
+            author: String::new(),
+            provider: bank,
+            handling,
+        });
+    }
+    let author = &by_login["secretariat-c3"];
+    let approver = &app
+        .user(author.org, "secretariat-approver", Role::Analyst, 3, false)
+        .await;
+    // Only what the secretariat may read can be cited (provider-only records cannot).
+    let analyst = &readers
+        .iter()
+        .find(|r| r.user.login == "secretariat-c0")
+        .expect("analyst")
+        .principal;
+    let citable = expected(analyst, &providers, &recs, Path::Raw);
+    assert!(citable.len() < recs.len(), "some records are provider-only");
+    let releases = [
+        json!({ "tlp": "TLP:GREEN", "audience": ["members"] }),
+        json!({ "tlp": "TLP:AMBER", "audience": ["sector:finance"] }),
+        json!({ "tlp": "TLP:AMBER+STRICT", "audience": [format!("org:{telco}")] }),
+        json!({ "tlp": "TLP:AMBER", "audience": ["law_enforcement"] }),
+        json!({ "tlp": "TLP:CLEAR", "audience": ["members"], "public": true }),
+        json!({ "tlp": "TLP:GREEN", "audience": ["members"], "classification": 2 }),
+    ];
+    // (number, release handling when published, published?)
+    let mut products: Vec<(String, Handling, bool)> = Vec::new();
+    for (i, release) in releases.iter().enumerate() {
+        for publish in [true, false] {
+            let cites: Vec<&str> = recs
+                .iter()
+                .filter(|r| citable.contains(&r.id))
+                .skip(i)
+                .step_by(3)
+                .map(|r| r.id.as_str())
+                .collect();
+            let body = json!({ "kind": "alert", "content": { "title": format!("leak {i}"), "cites": cites },
+                "release": release });
+            let post = |path: String, who: &User, body: Value| {
+                let app = &app;
+                let who = who.clone();
+                async move {
+                    app.send(
+                        Method::POST,
+                        &path,
+                        Some(&who),
+                        &[("content-type", "application/json")],
+                        serde_json::to_vec(&body).expect("json"),
+                    )
+                    .await
+                }
+            };
+            let r = post(format!("{API}/products"), author, body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            let number = r.json()["number"].as_str().expect("number").to_owned();
+            let release: Handling = {
+                let mut h =
+                    Handling::for_tlp(release["tlp"].as_str().expect("tlp").parse().expect("tlp"));
+                h.audience = serde_json::from_value(release["audience"].clone()).expect("audience");
+                h.classification =
+                    Classification::new(release["classification"].as_u64().unwrap_or(0) as u8)
+                        .expect("c");
+                h.uses = if release["public"] == true {
+                    Uses::NONE.with(Use::Publication)
+                } else {
+                    Uses::NONE
+                };
+                h
+            };
+            if publish {
+                let r = post(format!("{API}/products/{number}/submit"), author, json!({})).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+                for ask in r.json()["consent_requests"].as_array().expect("asks") {
+                    let r = post(
+                        format!("{API}/consents/{}", ask["id"]),
+                        &providers[bank].user,
+                        json!({ "answer": "given" }),
+                    )
+                    .await;
+                    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+                }
+                let r = post(
+                    format!("{API}/products/{number}/approve"),
+                    approver,
+                    json!({}),
+                )
+                .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            }
+            products.push((number, release, publish));
+        }
+    }
+    let secretariat = providers
+        .iter()
+        .find(|p| p.kind == OrgKind::Secretariat)
+        .expect("sec")
+        .org;
+    let reaches = |principal: &Principal, h: &Handling, published: bool| {
+        let in_house = Handling {
+            audience: Audience::secretariat(),
+            uses: Uses::NONE,
+            ..h.clone()
+        };
+        let h = if published { h } else { &in_house };
+        let meta = RecordMeta {
+            provider: secretariat,
+            provider_kind: OrgKind::Secretariat,
+            provider_sector: None,
+            handling: h,
+        };
+        decide(principal, &meta, Path::Product).is_allowed()
+            || decide(principal, &meta, Path::Public).is_allowed()
+    };
+    let mut checked = 0;
+    for reader in &readers {
+        let who = &reader.user.login;
+        let raw = expected(&reader.principal, &providers, &recs, Path::Raw);
+        let hidden: Vec<&str> = recs
+            .iter()
+            .map(|r| r.id.as_str())
+            .filter(|id| !raw.contains(*id))
+            .collect();
+        let want: BTreeSet<String> = products
+            .iter()
+            .filter(|(_, h, published)| reaches(&reader.principal, h, *published))
+            .map(|(n, ..)| n.clone())
+            .collect();
+        let listed = app
+            .get(&format!("{API}/products"), Some(&reader.user))
+            .await;
+        assert_eq!(listed.status, StatusCode::OK, "{who}: {}", listed.text());
+        let got: BTreeSet<String> = listed.json()["products"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|p| p["number"].as_str().unwrap_or("").to_owned())
+            .collect();
+        assert_eq!(got, want, "{who}: GET /products");
+        assert!(
+            hidden.iter().all(|id| !listed.text().contains(id)),
+            "{who}: the list names a hidden record"
+        );
+        for (number, ..) in &products {
+            let detail = app
+                .get(&format!("{API}/products/{number}"), Some(&reader.user))
+                .await;
+            if !want.contains(number) {
+                assert_eq!(detail.status, StatusCode::NOT_FOUND, "{who} reads {number}");
+                for suffix in ["stix", "print", "consents", "registrations"] {
+                    let r = app
+                        .get(
+                            &format!("{API}/products/{number}/{suffix}"),
+                            Some(&reader.user),
+                        )
+                        .await;
+                    assert_eq!(r.status, StatusCode::NOT_FOUND, "{who}: {number}/{suffix}");
+                }
+                continue;
+            }
+            checked += 1;
+            let cites: BTreeSet<String> = detail.json()["cites"]
+                .as_array()
+                .expect("cites")
+                .iter()
+                .map(|c| c.as_str().unwrap_or("").to_owned())
+                .collect();
+            assert!(
+                cites.is_subset(&raw),
+                "{who}: {number} cites a record they may not read"
+            );
+            for suffix in ["stix", "print"] {
+                let r = app
+                    .get(
+                        &format!("{API}/products/{number}/{suffix}"),
+                        Some(&reader.user),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{who}: {number}/{suffix}");
+                assert!(
+                    hidden.iter().all(|id| !r.text().contains(id)),
+                    "{who}: {number}/{suffix} names a hidden record"
+                );
+            }
+            let is_secretariat = reader
+                .principal
+                .identity()
+                .is_some_and(|i| i.is_secretariat());
+            assert_eq!(
+                detail.json().get("release").is_some(),
+                is_secretariat,
+                "{who}: release plan"
+            );
+        }
+    }
+    // The public: the public alert only, through every public door.
+    let public: Vec<&String> = products
+        .iter()
+        .filter(|(_, h, p)| *p && h.uses.contains(Use::Publication))
+        .map(|(n, ..)| n)
+        .collect();
+    assert_eq!(public.len(), 1);
+    let atom = app.get("/public/alerts.atom", None).await.text();
+    for (number, ..) in &products {
+        assert_eq!(
+            atom.contains(number.as_str()),
+            public.contains(&number),
+            "Atom and {number}"
+        );
+    }
+    assert!(
+        recs.iter().all(|r| !atom.contains(&r.id)),
+        "Atom names a cited record"
+    );
+    assert_eq!(
+        app.get(&format!("{API}/products"), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    eprintln!(
+        "product leak test: {} readers x {} products, {checked} readable answers checked",
+        readers.len(),
+        products.len()
+    );
+}
+
 on_both_stores!(
     every_endpoint_as_every_user,
     suspension_cuts_every_path_at_once,
     reposting_a_hidden_record_reveals_nothing,
+    products_as_every_user,
 );
