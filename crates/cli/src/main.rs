@@ -67,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::export::ExportCommand,
     },
+    /// The secretariat's products: alerts, analyses, bulletins, reports, seminars.
+    Product {
+        #[command(subcommand)]
+        command: commands::product::ProductCommand,
+    },
     /// Check stored data for tampering.
     Verify {
         #[command(subcommand)]
@@ -138,6 +143,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Export { command } => {
             commands::export::run(config::Config::load(&overrides)?, command, out).await
+        }
+        Command::Product { command } => {
+            commands::product::run(config::Config::load(&overrides)?, command, out).await
         }
         Command::Verify { command } => {
             commands::verify::run(config::Config::load(&overrides)?, command, out).await

@@ -5,5 +5,6 @@ pub mod bench;
 pub mod export;
 pub mod import;
 pub mod migrate;
+pub mod product;
 pub mod serve;
 pub mod verify;

@@ -70,7 +70,7 @@ fn time(t: i64) -> String {
 
 /// A product as `principal` may see it: cited records only those it may read; the release
 /// plan, author and approver for the secretariat only.
-pub(crate) fn product_json(p: &Product, refs: &[String], principal: &Principal) -> Value {
+pub fn product_json(p: &Product, refs: &[String], principal: &Principal) -> Value {
     let c = &p.content;
     let mut v = json!({
         "id": p.id,
@@ -476,7 +476,7 @@ async fn bulletin_draft(
             "`from` must be before `until`.",
         ));
     }
-    let p = draft_bulletin(&state, &me, from, until).await?;
+    let p = bulletin::create_draft(&state, &me, from, until).await?;
     let principal = Principal::User(me);
     let refs = export::visible_cites(&state, &principal, &p).await?;
     Ok((
@@ -484,38 +484,6 @@ async fn bulletin_draft(
         Json(product_json(&p, &refs, &principal)),
     )
         .into_response())
-}
-
-/// Assembles and stores a bulletin draft for [`from`, `until`); its release defaults to the
-/// members at TLP:AMBER, for the analyst to change.
-pub async fn draft_bulletin(
-    state: &AppState,
-    me: &Identity,
-    from: i64,
-    until: i64,
-) -> Result<Product, ApiError> {
-    if !me.is_secretariat() {
-        return Err(ApiError::forbidden(
-            "not_product_author",
-            "Only the secretariat's analysts write and approve products",
-        ));
-    }
-    let summary = state.store.period_summary(from, until).await?;
-    let content = bulletin::draft(&summary, from, until);
-    let release = Release {
-        tlp: renkei_model::handling::Tlp::Amber,
-        audience: renkei_model::handling::Audience::members(),
-        classification: Default::default(),
-        public: false,
-    };
-    products::create(
-        state,
-        me,
-        renkei_model::product::ProductKind::Bulletin,
-        content,
-        release,
-    )
-    .await
 }
 
 /// `GET /consents`: requests addressed to the caller's organisation, newest first.

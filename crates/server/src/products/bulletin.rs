@@ -6,9 +6,14 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+use renkei_model::handling::Tlp;
 use renkei_model::product::{ProductContent, limits};
 use renkei_model::stix::Timestamp;
-use renkei_store::PeriodSummary;
+use renkei_policy::{Identity, Path, Principal, ReadScope};
+use renkei_store::{PeriodSummary, Product, RecordQuery};
+
+use crate::error::ApiError;
+use crate::state::AppState;
 
 fn day(micros: i64) -> String {
     Timestamp::from_unix_micros(micros).to_stix()[..10].to_owned()
@@ -130,4 +135,81 @@ pub fn draft(s: &PeriodSummary, from: i64, until: i64) -> ProductContent {
 /// Values written so no reader's mail client or editor turns them into live links.
 fn defang(v: &str) -> String {
     v.replace("http", "hxxp").replace('.', "[.]")
+}
+
+/// Assembles and stores a bulletin draft for [`from`, `until`); its release defaults to the
+/// members at TLP:AMBER, for the analyst to change.
+pub async fn create_draft(
+    state: &AppState,
+    me: &Identity,
+    from: i64,
+    until: i64,
+) -> Result<Product, ApiError> {
+    if !me.is_secretariat() {
+        return Err(ApiError::forbidden(
+            "not_product_author",
+            "Only the secretariat's analysts write and approve products",
+        ));
+    }
+    let mut summary = state.store.period_summary(from, until).await?;
+    keep_citable(state, me, &mut summary).await?;
+    let content = draft(&summary, from, until);
+    let release = super::Release {
+        tlp: Tlp::Amber,
+        audience: renkei_model::handling::Audience::members(),
+        classification: Default::default(),
+        public: false,
+    };
+    super::create(
+        state,
+        me,
+        renkei_model::product::ProductKind::Bulletin,
+        content,
+        release,
+    )
+    .await
+}
+
+/// Names in the draft only records the analyst may read and that may appear in a product at
+/// all (never TLP:RED, rule 3); a shared value none of whose carriers qualifies is left out.
+/// The counts stay whole: they are statistics, not records.
+async fn keep_citable(
+    state: &AppState,
+    me: &Identity,
+    s: &mut PeriodSummary,
+) -> Result<(), ApiError> {
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    ids.extend(s.threats.iter().map(|r| r.stix_id.clone()));
+    ids.extend(s.law_enforcement.iter().map(|r| r.stix_id.clone()));
+    for v in &s.top_values {
+        ids.extend(v.records.iter().cloned());
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let scope = ReadScope::of(&Principal::User(me.clone()), Path::Raw);
+    let query = RecordQuery {
+        ids: ids.iter().cloned().collect(),
+        limit: ids.len() * 8,
+        ..RecordQuery::default()
+    };
+    let rows = state.store.query_records(&scope, &query).await?;
+    let red: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.tlp == Tlp::Red)
+        .map(|r| r.stix_id.as_str())
+        .collect();
+    let ok: BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r.stix_id.as_str())
+        .filter(|id| !red.contains(id))
+        .collect();
+    s.threats.retain(|r| ok.contains(r.stix_id.as_str()));
+    s.law_enforcement
+        .retain(|r| ok.contains(r.stix_id.as_str()));
+    for v in &mut s.top_values {
+        v.records.retain(|id| ok.contains(id.as_str()));
+    }
+    s.top_values.retain(|v| !v.records.is_empty());
+    Ok(())
 }

@@ -610,6 +610,11 @@ async fn bulletin_drafts_gather_the_period(app: TestApp) {
     .await;
     app.post_records(&c.police, green, vec![indicator("押収サーバ", &[])])
         .await;
+    // TLP:RED never reaches a product, not even a draft's text (though the analyst is named).
+    let red = json!({ "tlp": "TLP:RED", "audience": [format!("user:{}", c.author.id)], "classification": 0,
+        "uses": [], "attribution": "named", "pap": "PAP:RED" });
+    app.post_records(&c.police, red, vec![indicator("極秘の捜査対象", &[])])
+        .await;
     let r = post(
         &app,
         &format!("{API}/products/bulletin-draft"),
@@ -624,7 +629,8 @@ async fn bulletin_drafts_gather_the_period(app: TestApp) {
     let body = draft["body"].as_str().unwrap();
     assert!(body.contains("Emotet"), "{body}");
     assert!(body.contains("押収サーバ"), "{body}");
-    assert!(body.contains("共有された記録 3 件"), "{body}");
+    assert!(body.contains("共有された記録 4 件"), "{body}");
+    assert!(!body.contains("極秘"), "{body}");
     assert_eq!(draft["all_cites"].as_array().unwrap().len(), 2, "{draft}");
     let r = post(
         &app,
