@@ -25,9 +25,11 @@ use crate::*;
 
 mod feeds;
 mod index;
+mod notifications;
 mod trust;
 pub use feeds::*;
 pub use index::*;
+pub use notifications::*;
 pub use trust::*;
 
 /// Expands one `#[tokio::test]` per conformance check. `$make` is an async expression that
@@ -67,7 +69,10 @@ macro_rules! conformance_tests {
             sightings_are_indexed,
             search_tokens_filters_and_scope,
             hint_notices_queue,
-            feed_rows_follow_versions_sightings_and_deletion
+            feed_rows_follow_versions_sightings_and_deletion,
+            subscriptions_are_kept_and_matched,
+            notification_cursor_reads_new_records_once,
+            inbox_pages_counts_and_deduplicates
         );
     };
     (@each $make:expr; $($name:ident),*) => {
