@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub max_objects_per_post: usize,
     /// How applicants are admitted.
     pub membership: MembershipRules,
+    /// Where notification e-mail goes; `None`: notifications are in-app only.
+    pub smtp: Option<crate::notify::SmtpConfig>,
 }
 
 /// The admission rules (seed 003 第3 1(1)エ): recommendations (推薦) from distinct active
@@ -58,6 +60,7 @@ impl Default for ServerConfig {
             default_page_size: 1_000,
             max_objects_per_post: 100_000,
             membership: MembershipRules::default(),
+            smtp: None,
         }
     }
 }
@@ -78,6 +81,8 @@ pub struct AppState {
     pub auditor: Auditor,
     /// Consumption counted for reciprocity, not yet stored.
     pub usage: Arc<crate::usage::Usage>,
+    /// Tells subscribers of new records; ingest wakes it.
+    pub notifier: crate::notify::Notifier,
 }
 
 impl std::fmt::Debug for AppState {

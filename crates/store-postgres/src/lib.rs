@@ -641,8 +641,11 @@ impl Store for PostgresStore {
     }
 
     async fn add_subscription(&self, subscription: &NewSubscription) -> StoreResult<Subscription> {
-        in_tx!(self, |tx| notifications::add_subscription(&tx, subscription)
-            .await?)
+        in_tx!(self, |tx| notifications::add_subscription(
+            &tx,
+            subscription
+        )
+        .await?)
     }
 
     async fn subscriptions(&self, user: UserId) -> StoreResult<Vec<Subscription>> {
@@ -665,11 +668,7 @@ impl Store for PostgresStore {
         notifications::advance(&self.client().await?, from, to).await
     }
 
-    async fn records_added_after(
-        &self,
-        after: i64,
-        limit: usize,
-    ) -> StoreResult<Vec<AddedRecord>> {
+    async fn records_added_after(&self, after: i64, limit: usize) -> StoreResult<Vec<AddedRecord>> {
         notifications::added_after(&self.client().await?, after, limit).await
     }
 
@@ -677,8 +676,11 @@ impl Store for PostgresStore {
         &self,
         notification: &NewNotification,
     ) -> StoreResult<Option<Notification>> {
-        in_tx!(self, |tx| notifications::add_notification(&tx, notification)
-            .await?)
+        in_tx!(self, |tx| notifications::add_notification(
+            &tx,
+            notification
+        )
+        .await?)
     }
 
     async fn notifications(

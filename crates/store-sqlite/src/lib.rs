@@ -697,11 +697,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn records_added_after(
-        &self,
-        after: i64,
-        limit: usize,
-    ) -> StoreResult<Vec<AddedRecord>> {
+    async fn records_added_after(&self, after: i64, limit: usize) -> StoreResult<Vec<AddedRecord>> {
         self.read(move |c| notifications::added_after(c, after, limit))
             .await
     }

@@ -89,7 +89,8 @@ pub(crate) fn add_subscription(
     })
 }
 
-const SUBSCRIPTION_COLUMNS: &str = "id, user_id, name, sectors, types, watched, channels, created_at";
+const SUBSCRIPTION_COLUMNS: &str =
+    "id, user_id, name, sectors, types, watched, channels, created_at";
 
 fn subscription_from(r: &Row<'_>) -> rusqlite::Result<Subscription> {
     let sectors = names(&r.get::<_, String>(3)?)?
@@ -200,9 +201,11 @@ pub(crate) fn cursor(tx: &Transaction<'_>) -> rusqlite::Result<NotificationCurso
         "INSERT INTO notification_cursor (id, done) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
         [newest],
     )?;
-    let done: i64 = tx.query_row("SELECT done FROM notification_cursor WHERE id = 1", [], |r| {
-        r.get(0)
-    })?;
+    let done: i64 = tx.query_row(
+        "SELECT done FROM notification_cursor WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )?;
     let subscriptions: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM notification_subscriptions)",
         [],

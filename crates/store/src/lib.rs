@@ -282,8 +282,7 @@ pub trait Store: Send + Sync + 'static {
     async fn advance_notification_cursor(&self, from: i64, to: i64) -> StoreResult<bool>;
     /// Undeleted records with `date_added` after `after`, in order, at most `limit`. NOT
     /// filtered by policy.
-    async fn records_added_after(&self, after: i64, limit: usize)
-    -> StoreResult<Vec<AddedRecord>>;
+    async fn records_added_after(&self, after: i64, limit: usize) -> StoreResult<Vec<AddedRecord>>;
 
     /// Stores a notification, leaving out records the user was already told of (the same
     /// version); `None`, and nothing stored, when none is left.

@@ -18,11 +18,13 @@ pub mod correlation;
 pub mod lookup;
 pub mod membership;
 pub mod misp;
+pub mod notifications;
 pub mod openapi;
 pub mod orgs;
 pub mod reciprocity;
 pub mod records;
 pub mod search;
+pub mod subscriptions;
 pub mod text;
 pub mod users;
 
@@ -41,6 +43,8 @@ pub fn paths() -> Vec<(&'static str, &'static str)> {
         search::PATHS,
         correlation::PATHS,
         reciprocity::PATHS,
+        notifications::PATHS,
+        subscriptions::PATHS,
     ]
     .concat()
 }
@@ -62,6 +66,8 @@ pub fn router() -> Router<AppState> {
         .merge(search::routes())
         .merge(correlation::routes())
         .merge(reciprocity::routes())
+        .merge(notifications::routes())
+        .merge(subscriptions::routes())
         .fallback(|| async { ApiError::not_found("No such API endpoint") })
 }
 

@@ -23,6 +23,7 @@ const PARTS: &[(&str, &str)] = &[
     ("misp", include_str!("openapi/misp.json")),
     ("lookup", include_str!("openapi/lookup.json")),
     ("reciprocity", include_str!("openapi/reciprocity.json")),
+    ("notifications", include_str!("openapi/notifications.json")),
 ];
 
 pub fn routes() -> Router<AppState> {

@@ -4,7 +4,10 @@
 use super::*;
 
 fn watch(values: &[(&str, &str)]) -> Vec<WatchedValue> {
-    values.iter().map(|(k, v)| WatchedValue::new(k, v)).collect()
+    values
+        .iter()
+        .map(|(k, v)| WatchedValue::new(k, v))
+        .collect()
 }
 
 fn subscription(user: UserId, name: &str, criteria: Criteria) -> NewSubscription {
