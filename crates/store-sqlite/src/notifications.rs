@@ -177,11 +177,11 @@ pub(crate) fn matching(c: &Connection, keys: &[i64]) -> rusqlite::Result<Vec<Sub
             .query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         for (id, kind, value) in rows {
-            if !found.contains_key(&id) {
+            if let std::collections::btree_map::Entry::Vacant(e) = found.entry(id) {
                 let Some(s) = one.query_row([id], subscription_from).optional()? else {
                     continue;
                 };
-                found.insert(id, s);
+                e.insert(s);
             }
             if let Some(s) = found.get_mut(&id) {
                 s.criteria.values.push(WatchedValue { kind, value, key });

@@ -242,9 +242,8 @@ async fn tell(
     for s in &selected {
         let provider = s.candidate.added.record.provider;
         let name = if s.view.attribution == renkei_model::handling::Attribution::Named {
-            if !org_names.contains_key(&provider) {
-                let name = ctx.store.org(provider).await?.map(|o| o.name);
-                org_names.insert(provider, name);
+            if let std::collections::btree_map::Entry::Vacant(e) = org_names.entry(provider) {
+                e.insert(ctx.store.org(provider).await?.map(|o| o.name));
             }
             org_names.get(&provider).cloned().flatten()
         } else {
