@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use renkei_accounts::Secret;
 use renkei_server::ServerConfig;
+use renkei_server::notify::{SmtpConfig, TlsMode};
 use serde::Deserialize;
 
 /// The settings file. Every field is optional; see `docs/configuration.md`.
@@ -24,6 +26,8 @@ pub struct FileConfig {
     pub audit: AuditFile,
     #[serde(default)]
     pub products: ProductsFile,
+    /// Notification e-mail; absent: notifications are in-app only.
+    pub smtp: Option<SmtpFile>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -31,6 +35,64 @@ pub struct FileConfig {
 pub struct ProductsFile {
     /// The prefix of product numbers (`RENKEI` in `RENKEI-AT-2026-0001`).
     pub prefix: Option<String>,
+}
+
+/// `[smtp]`: where notification e-mail goes (see `docs/notifications.md`).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpFile {
+    pub host: String,
+    pub port: Option<u16>,
+    pub from: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// `none`, `starttls` (the default) or `tls`.
+    pub tls: Option<String>,
+}
+
+impl std::fmt::Debug for SmtpFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpFile")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("tls", &self.tls)
+            .finish()
+    }
+}
+
+impl SmtpFile {
+    /// The validated settings: a known TLS mode, a sender address, a password only with a
+    /// user name. The port defaults by mode (25, 587, 465).
+    fn settings(self) -> anyhow::Result<SmtpConfig> {
+        let tls: TlsMode = match self.tls.as_deref() {
+            Some(t) => t.parse().map_err(anyhow::Error::msg)?,
+            None => TlsMode::default(),
+        };
+        if self.host.trim().is_empty() {
+            bail!("smtp.host must not be empty");
+        }
+        if self.password.is_some() && self.username.is_none() {
+            bail!("smtp.password needs smtp.username");
+        }
+        let from =
+            SmtpConfig::parse_from(&self.from).map_err(|e| anyhow::anyhow!("smtp.from: {e}"))?;
+        let port = self.port.unwrap_or(match tls {
+            TlsMode::None => 25,
+            TlsMode::StartTls => 587,
+            TlsMode::Tls => 465,
+        });
+        Ok(SmtpConfig {
+            host: self.host,
+            port,
+            from,
+            username: self.username,
+            password: self.password.map(Secret::new),
+            tls,
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -141,6 +203,9 @@ impl Config {
         }
         if let Some(v) = m.nda_version {
             server.membership.nda_version = v;
+        }
+        if let Some(smtp) = file.smtp {
+            server.smtp = Some(smtp.settings()?);
         }
         let audit = AuditSettings {
             key_file: file
@@ -293,6 +358,52 @@ mod tests {
         assert!(load().is_err(), "a checkpoint every 0 entries");
         std::fs::write(&file, "[audit]\nkey = \"x\"\n").unwrap();
         assert!(load().is_err(), "typos are errors");
+    }
+
+    #[test]
+    fn smtp_table() {
+        let dir = std::env::temp_dir().join(format!("renkei-config-smtp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("renkei.toml");
+        let load = || {
+            Config::load(&Overrides {
+                config_file: Some(file.clone()),
+                ..Overrides::default()
+            })
+        };
+        std::fs::write(&file, "").unwrap();
+        assert!(
+            load().unwrap().server.smtp.is_none(),
+            "in-app only by default"
+        );
+        std::fs::write(
+            &file,
+            "[smtp]\nhost = \"mail.example.jp\"\nfrom = \"Renkei <noreply@example.jp>\"\nusername = \"renkei\"\npassword = \"hunter22\"\n",
+        )
+        .unwrap();
+        let smtp = load().unwrap().server.smtp.unwrap();
+        assert_eq!(smtp.port, 587);
+        assert_eq!(smtp.tls, TlsMode::StartTls);
+        assert!(
+            !format!("{smtp:?}").contains("hunter22"),
+            "the password never shows"
+        );
+        std::fs::write(
+            &file,
+            "[smtp]\nhost = \"127.0.0.1\"\nport = 2525\nfrom = \"noreply@example.jp\"\ntls = \"none\"\n",
+        )
+        .unwrap();
+        let smtp = load().unwrap().server.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.tls), (2525, TlsMode::None));
+        for bad in [
+            "[smtp]\nhost = \"h\"\nfrom = \"not an address\"\n",
+            "[smtp]\nhost = \"h\"\nfrom = \"a@example.jp\"\ntls = \"ssl\"\n",
+            "[smtp]\nhost = \"h\"\nfrom = \"a@example.jp\"\npassword = \"x\"\n",
+            "[smtp]\nhost = \"h\"\nfrom = \"a@example.jp\"\nuser = \"x\"\n",
+        ] {
+            std::fs::write(&file, bad).unwrap();
+            assert!(load().is_err(), "{bad}");
+        }
     }
 
     #[test]

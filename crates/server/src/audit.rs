@@ -28,6 +28,9 @@ pub mod action {
     pub const TOKEN_REVOKE: &str = "token.revoke";
     pub const HINT_CLOSE: &str = "hint.close";
     pub const FEED_PULL: &str = "feed.pull";
+    pub const SUBSCRIPTION_CREATE: &str = "subscription.create";
+    pub const SUBSCRIPTION_DELETE: &str = "subscription.delete";
+    pub const NOTIFICATION_READ: &str = "notification.read";
 }
 
 impl AppState {

@@ -24,6 +24,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod feeds;
+pub mod notify;
 pub mod products;
 pub mod public;
 pub mod state;
@@ -55,6 +56,20 @@ impl AppState {
         auditor: Auditor,
     ) -> Result<Self, renkei_store::StoreError> {
         let key = store.server_key().await?;
+        let mailer = match &config.smtp {
+            Some(smtp) => Some(
+                notify::Mailer::new(smtp)
+                    .map_err(|e| renkei_store::StoreError::Invalid(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let notifier = notify::Notifier::start(notify::Context {
+            store: store.clone(),
+            clock: clock.clone(),
+            auditor: auditor.clone(),
+            mailer,
+        })
+        .await?;
         Ok(AppState {
             store,
             config: Arc::new(config),
@@ -65,6 +80,7 @@ impl AppState {
             last_status_prune: Arc::default(),
             auditor,
             usage: Arc::default(),
+            notifier,
         })
     }
 }

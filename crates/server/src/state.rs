@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub membership: MembershipRules,
     /// The prefix of product numbers (`RENKEI` in `RENKEI-AT-2026-0001`).
     pub product_prefix: String,
+    /// Where notification e-mail goes; `None`: notifications are in-app only.
+    pub smtp: Option<crate::notify::SmtpConfig>,
 }
 
 /// The admission rules (seed 003 第3 1(1)エ): recommendations (推薦) from distinct active
@@ -61,6 +63,7 @@ impl Default for ServerConfig {
             max_objects_per_post: 100_000,
             membership: MembershipRules::default(),
             product_prefix: "RENKEI".into(),
+            smtp: None,
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct AppState {
     pub auditor: Auditor,
     /// Consumption counted for reciprocity, not yet stored.
     pub usage: Arc<crate::usage::Usage>,
+    /// Tells subscribers of new records; ingest wakes it.
+    pub notifier: crate::notify::Notifier,
 }
 
 impl std::fmt::Debug for AppState {

@@ -19,13 +19,15 @@ use renkei_model::product::ProductStatus;
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::sql::{Placeholders, SqlParam};
 use renkei_store::{
-    Backend, ConsentAnswer, ConsentRequest, DeleteOutcome, Deleter, FeedCursor, FeedPull, FeedRead,
-    FeedRow, HandlingChange, HintNotice, IngestOutcome, Membership, NdaAcceptance, NewApplication,
-    NewConsentRequest, NewHintNotice, NewOrg, NewProduct, NewRecommendation, NewRecord,
-    NewSubmission, NewToken, NewUser, OrgActivity, OrgUpdate, PeriodSummary, Product, Provenance,
-    RecordQuery, RecordRow, Registered, Registration, SearchQuery, SharedValue, SightingRow,
-    StatusChange, Store, StoreError, StoreResult, StoreStats, StoredSubmission, StreamItem,
-    TokenRecord, UsageCount, UserUpdate, ValueMatches, VersionFilter,
+    AddedRecord, Backend, ConsentAnswer, ConsentRequest, DeleteOutcome, Deleter, FeedCursor,
+    FeedPull, FeedRead, FeedRow, HandlingChange, HintNotice, IngestOutcome, Membership,
+    NdaAcceptance, NewApplication, NewConsentRequest, NewHintNotice, NewNotification, NewOrg,
+    NewProduct, NewRecommendation, NewRecord, NewSubmission, NewSubscription, NewToken, NewUser,
+    Notification, NotificationCursor, NotificationQuery, OrgActivity, OrgUpdate, PeriodSummary,
+    Product, Provenance, RecordQuery, RecordRow, Registered, Registration, SearchQuery,
+    SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult, StoreStats,
+    StoredSubmission, StreamItem, Subscription, TokenRecord, UsageCount, UserUpdate, ValueMatches,
+    VersionFilter,
 };
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
@@ -36,6 +38,7 @@ mod feeds;
 mod handling;
 mod index;
 mod membership;
+mod notifications;
 mod products;
 mod reciprocity;
 mod records;
@@ -49,6 +52,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_reciprocity.sql")),
     (6, include_str!("../migrations/0006_feed_withdrawals.sql")),
     (7, include_str!("../migrations/0007_products.sql")),
+    (8, include_str!("../migrations/0008_notifications.sql")),
 ];
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x5245_4e4b_0001;
@@ -684,5 +688,74 @@ impl Store for PostgresStore {
 
     async fn audit_checkpoints(&self) -> StoreResult<Vec<AuditCheckpoint>> {
         audit::checkpoints(&self.client().await?).await
+    }
+
+    // Notifications
+
+    async fn user_email(&self, user: UserId) -> StoreResult<Option<String>> {
+        notifications::user_email(&self.client().await?, user).await
+    }
+
+    async fn set_user_email(&self, user: UserId, email: Option<&str>) -> StoreResult<()> {
+        notifications::set_user_email(&self.client().await?, user, email).await
+    }
+
+    async fn add_subscription(&self, subscription: &NewSubscription) -> StoreResult<Subscription> {
+        in_tx!(self, |tx| notifications::add_subscription(
+            &tx,
+            subscription
+        )
+        .await?)
+    }
+
+    async fn subscriptions(&self, user: UserId) -> StoreResult<Vec<Subscription>> {
+        notifications::subscriptions(&self.client().await?, user).await
+    }
+
+    async fn delete_subscription(&self, user: UserId, id: i64) -> StoreResult<bool> {
+        notifications::delete_subscription(&self.client().await?, user, id).await
+    }
+
+    async fn matching_subscriptions(&self, keys: &[i64]) -> StoreResult<Vec<Subscription>> {
+        notifications::matching(&self.client().await?, keys).await
+    }
+
+    async fn notification_cursor(&self) -> StoreResult<NotificationCursor> {
+        in_tx!(self, |tx| notifications::cursor(&tx).await?)
+    }
+
+    async fn advance_notification_cursor(&self, from: i64, to: i64) -> StoreResult<bool> {
+        notifications::advance(&self.client().await?, from, to).await
+    }
+
+    async fn records_added_after(&self, after: i64, limit: usize) -> StoreResult<Vec<AddedRecord>> {
+        notifications::added_after(&self.client().await?, after, limit).await
+    }
+
+    async fn add_notification(
+        &self,
+        notification: &NewNotification,
+    ) -> StoreResult<Option<Notification>> {
+        in_tx!(self, |tx| notifications::add_notification(
+            &tx,
+            notification
+        )
+        .await?)
+    }
+
+    async fn notifications(
+        &self,
+        user: UserId,
+        query: &NotificationQuery,
+    ) -> StoreResult<Vec<Notification>> {
+        notifications::notifications(&self.client().await?, user, query).await
+    }
+
+    async fn unread_notifications(&self, user: UserId) -> StoreResult<u64> {
+        notifications::unread(&self.client().await?, user).await
+    }
+
+    async fn mark_notification_read(&self, user: UserId, id: i64, at: i64) -> StoreResult<bool> {
+        notifications::mark_read(&self.client().await?, user, id, at).await
     }
 }

@@ -18,13 +18,15 @@ use renkei_model::ids::{OrgId, ProductId, StatusId, SubmissionId, TokenId, UserI
 use renkei_model::product::ProductStatus;
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::{
-    Backend, ConsentAnswer, ConsentRequest, DeleteOutcome, Deleter, FeedCursor, FeedPull, FeedRead,
-    FeedRow, HandlingChange, HintNotice, IngestOutcome, Membership, NdaAcceptance, NewApplication,
-    NewConsentRequest, NewHintNotice, NewOrg, NewProduct, NewRecommendation, NewRecord,
-    NewSubmission, NewToken, NewUser, OrgActivity, OrgUpdate, PeriodSummary, Product, Provenance,
-    RecordQuery, RecordRow, Registered, Registration, SearchQuery, SharedValue, SightingRow,
-    StatusChange, Store, StoreError, StoreResult, StoreStats, StoredSubmission, StreamItem,
-    TokenRecord, UsageCount, UserUpdate, ValueMatches, VersionFilter,
+    AddedRecord, Backend, ConsentAnswer, ConsentRequest, DeleteOutcome, Deleter, FeedCursor,
+    FeedPull, FeedRead, FeedRow, HandlingChange, HintNotice, IngestOutcome, Membership,
+    NdaAcceptance, NewApplication, NewConsentRequest, NewHintNotice, NewNotification, NewOrg,
+    NewProduct, NewRecommendation, NewRecord, NewSubmission, NewSubscription, NewToken, NewUser,
+    Notification, NotificationCursor, NotificationQuery, OrgActivity, OrgUpdate, PeriodSummary,
+    Product, Provenance, RecordQuery, RecordRow, Registered, Registration, SearchQuery,
+    SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult, StoreStats,
+    StoredSubmission, StreamItem, Subscription, TokenRecord, UsageCount, UserUpdate, ValueMatches,
+    VersionFilter,
 };
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -35,6 +37,7 @@ mod handling;
 mod index;
 mod membership;
 mod migrate;
+mod notifications;
 mod pool;
 mod products;
 mod reciprocity;
@@ -715,5 +718,81 @@ impl Store for SqliteStore {
 
     async fn audit_checkpoints(&self) -> StoreResult<Vec<AuditCheckpoint>> {
         self.audit_db(|c| audit::checkpoints(c)).await
+    }
+
+    // Notifications
+
+    async fn user_email(&self, user: UserId) -> StoreResult<Option<String>> {
+        self.read(move |c| notifications::user_email(c, user)).await
+    }
+
+    async fn set_user_email(&self, user: UserId, email: Option<&str>) -> StoreResult<()> {
+        let email = email.map(str::to_owned);
+        self.write(move |c| notifications::set_user_email(c, user, email.as_deref()))
+            .await
+    }
+
+    async fn add_subscription(&self, subscription: &NewSubscription) -> StoreResult<Subscription> {
+        let s = subscription.clone();
+        self.write_tx(move |tx| notifications::add_subscription(tx, &s))
+            .await
+    }
+
+    async fn subscriptions(&self, user: UserId) -> StoreResult<Vec<Subscription>> {
+        self.read(move |c| notifications::subscriptions(c, user))
+            .await
+    }
+
+    async fn delete_subscription(&self, user: UserId, id: i64) -> StoreResult<bool> {
+        self.write_tx(move |tx| notifications::delete_subscription(tx, user, id).map_err(db_err))
+            .await
+    }
+
+    async fn matching_subscriptions(&self, keys: &[i64]) -> StoreResult<Vec<Subscription>> {
+        let keys = keys.to_vec();
+        self.read(move |c| notifications::matching(c, &keys)).await
+    }
+
+    async fn notification_cursor(&self) -> StoreResult<NotificationCursor> {
+        self.write_tx(|tx| notifications::cursor(tx).map_err(db_err))
+            .await
+    }
+
+    async fn advance_notification_cursor(&self, from: i64, to: i64) -> StoreResult<bool> {
+        self.write(move |c| notifications::advance(c, from, to).map_err(db_err))
+            .await
+    }
+
+    async fn records_added_after(&self, after: i64, limit: usize) -> StoreResult<Vec<AddedRecord>> {
+        self.read(move |c| notifications::added_after(c, after, limit))
+            .await
+    }
+
+    async fn add_notification(
+        &self,
+        notification: &NewNotification,
+    ) -> StoreResult<Option<Notification>> {
+        let n = notification.clone();
+        self.write_tx(move |tx| notifications::add_notification(tx, &n).map_err(db_err))
+            .await
+    }
+
+    async fn notifications(
+        &self,
+        user: UserId,
+        query: &NotificationQuery,
+    ) -> StoreResult<Vec<Notification>> {
+        let q = query.clone();
+        self.read(move |c| notifications::notifications(c, user, &q))
+            .await
+    }
+
+    async fn unread_notifications(&self, user: UserId) -> StoreResult<u64> {
+        self.read(move |c| notifications::unread(c, user)).await
+    }
+
+    async fn mark_notification_read(&self, user: UserId, id: i64, at: i64) -> StoreResult<bool> {
+        self.write(move |c| notifications::mark_read(c, user, id, at).map_err(db_err))
+            .await
     }
 }

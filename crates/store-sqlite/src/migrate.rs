@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_reciprocity.sql")),
     (6, include_str!("../migrations/0006_feed_withdrawals.sql")),
     (7, include_str!("../migrations/0007_products.sql")),
+    (8, include_str!("../migrations/0008_notifications.sql")),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection, now: i64, key: &[u8; 32]) -> rusqlite::Result<()> {

@@ -21,6 +21,7 @@ mod error;
 mod feeds;
 mod index;
 mod membership;
+mod notifications;
 pub mod plan;
 mod products;
 mod reciprocity;
@@ -34,6 +35,7 @@ pub use error::{StoreError, StoreResult};
 pub use feeds::*;
 pub use index::*;
 pub use membership::*;
+pub use notifications::*;
 pub use products::*;
 pub use reciprocity::*;
 pub use types::*;
@@ -286,4 +288,49 @@ pub trait Store: Send + Sync + 'static {
     async fn add_audit_checkpoint(&self, checkpoint: &AuditCheckpoint) -> StoreResult<()>;
     /// Every checkpoint, oldest first.
     async fn audit_checkpoints(&self) -> StoreResult<Vec<AuditCheckpoint>>;
+
+    // Notifications (`notifications`)
+
+    /// A user's e-mail address for notifications, if they gave one.
+    async fn user_email(&self, user: UserId) -> StoreResult<Option<String>>;
+    /// Sets or clears (`None`) a user's e-mail address; `NotFound` if there is no such user.
+    async fn set_user_email(&self, user: UserId, email: Option<&str>) -> StoreResult<()>;
+
+    /// Stores a subscription (validated by the caller).
+    async fn add_subscription(&self, subscription: &NewSubscription) -> StoreResult<Subscription>;
+    /// A user's subscriptions with all their watched values, oldest first.
+    async fn subscriptions(&self, user: UserId) -> StoreResult<Vec<Subscription>>;
+    /// Deletes a subscription of `user`; false if `user` has no subscription `id`.
+    async fn delete_subscription(&self, user: UserId, id: i64) -> StoreResult<bool>;
+    /// The subscriptions that may match records carrying any of `keys`: those that watch no
+    /// values, and those watching one of `keys` (with only those values in their criteria).
+    /// NOT decided by policy: the notifier decides each record for each recipient.
+    async fn matching_subscriptions(&self, keys: &[i64]) -> StoreResult<Vec<Subscription>>;
+
+    /// Where the notifier stands; on first use the cursor starts at the newest record, so
+    /// that records stored before notifications existed are not announced.
+    async fn notification_cursor(&self) -> StoreResult<NotificationCursor>;
+    /// Moves the cursor from `from` to `to` if it is still at `from`: the caller then owns
+    /// the records in between. False if another notifier moved it first.
+    async fn advance_notification_cursor(&self, from: i64, to: i64) -> StoreResult<bool>;
+    /// Undeleted records with `date_added` after `after`, in order, at most `limit`. NOT
+    /// filtered by policy.
+    async fn records_added_after(&self, after: i64, limit: usize) -> StoreResult<Vec<AddedRecord>>;
+
+    /// Stores a notification, leaving out records the user was already told of (the same
+    /// version); `None`, and nothing stored, when none is left.
+    async fn add_notification(
+        &self,
+        notification: &NewNotification,
+    ) -> StoreResult<Option<Notification>>;
+    /// A user's notifications, newest first, at most `query.limit + 1`.
+    async fn notifications(
+        &self,
+        user: UserId,
+        query: &NotificationQuery,
+    ) -> StoreResult<Vec<Notification>>;
+    async fn unread_notifications(&self, user: UserId) -> StoreResult<u64>;
+    /// Marks a notification of `user` read (once: the first time is kept); false if `user`
+    /// has no notification `id`.
+    async fn mark_notification_read(&self, user: UserId, id: i64, at: i64) -> StoreResult<bool>;
 }

@@ -18,12 +18,14 @@ pub mod correlation;
 pub mod lookup;
 pub mod membership;
 pub mod misp;
+pub mod notifications;
 pub mod openapi;
 pub mod orgs;
 pub mod products;
 pub mod reciprocity;
 pub mod records;
 pub mod search;
+pub mod subscriptions;
 pub mod text;
 pub mod users;
 
@@ -43,6 +45,8 @@ pub fn paths() -> Vec<(&'static str, &'static str)> {
         correlation::PATHS,
         reciprocity::PATHS,
         products::PATHS,
+        notifications::PATHS,
+        subscriptions::PATHS,
     ]
     .concat()
 }
@@ -65,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .merge(correlation::routes())
         .merge(reciprocity::routes())
         .merge(products::routes())
+        .merge(notifications::routes())
+        .merge(subscriptions::routes())
         .fallback(|| async { ApiError::not_found("No such API endpoint") })
 }
 

@@ -24,6 +24,7 @@ const PARTS: &[(&str, &str)] = &[
     ("lookup", include_str!("openapi/lookup.json")),
     ("reciprocity", include_str!("openapi/reciprocity.json")),
     ("products", include_str!("openapi/products.json")),
+    ("notifications", include_str!("openapi/notifications.json")),
 ];
 
 pub fn routes() -> Router<AppState> {

@@ -355,6 +355,9 @@ pub(super) async fn store_submission(
             )
         })
         .count();
+    if stored > 0 {
+        state.notifier.wake();
+    }
     state
         .audit(
             Some(me),
@@ -455,6 +458,8 @@ async fn change_handling(
     if changed == 0 {
         return Err(not_provider());
     }
+    // Its versions are re-added: those who may now see them and subscribe are told.
+    state.notifier.wake();
     state
         .audit(
             Some(&me),

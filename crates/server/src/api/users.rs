@@ -168,7 +168,9 @@ async fn show_user(
     let me = member(&state, &headers).await?;
     let user = target(&state, &me, user_id(&id)?).await?;
     check_read_user(&me, &user).map_err(refused)?;
-    Ok(Json(user_json(&user)))
+    let mut out = user_json(&user);
+    out["email"] = state.store.user_email(user.id).await?.into();
+    Ok(Json(out))
 }
 
 #[derive(Deserialize)]
@@ -181,6 +183,9 @@ struct UserPatch {
     clearance: Option<Classification>,
     disabled: Option<bool>,
     password: Option<String>,
+    /// Where notification e-mail goes; `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    email: Option<Option<String>>,
 }
 
 /// `PATCH /users/{id}`: users change their own display name and password; whoever manages
@@ -197,7 +202,11 @@ async fn update_user(
     let patch: UserPatch = json_body(&headers, body).await?;
     let touches_rights =
         patch.role.is_some() || patch.clearance.is_some() || patch.disabled.is_some();
-    if !touches_rights && patch.display_name.is_none() && patch.password.is_none() {
+    if !touches_rights
+        && patch.display_name.is_none()
+        && patch.password.is_none()
+        && patch.email.is_none()
+    {
         return Err(nothing_to_change());
     }
     let edit = if touches_rights {
@@ -220,11 +229,26 @@ async fn update_user(
     if let Some(Some(name)) = &patch.display_name {
         text::check_display_name(name).map_err(refused)?;
     }
+    if let Some(Some(email)) = &patch.email
+        && crate::notify::mail::parse_address(email).is_none()
+    {
+        return Err(invalid(
+            "invalid_email",
+            "Invalid e-mail address",
+            "One address such as `name@example.jp`, without a display name.",
+        ));
+    }
     let password_hash = match patch.password {
         Some(p) => Some(hash_password(&state, p).await?),
         None => None,
     };
     let changed_password = password_hash.is_some();
+    if let Some(email) = &patch.email {
+        state
+            .store
+            .set_user_email(user.id, email.as_deref())
+            .await?;
+    }
     let updated = state
         .store
         .update_user(
@@ -249,10 +273,13 @@ async fn update_user(
                 "clearance": patch.clearance,
                 "disabled": patch.disabled,
                 "password_changed": changed_password,
+                "email": patch.email,
             }),
         )
         .await?;
-    Ok(Json(user_json(&updated)))
+    let mut out = user_json(&updated);
+    out["email"] = state.store.user_email(user.id).await?.into();
+    Ok(Json(out))
 }
 
 fn token_json(t: &TokenRecord) -> Value {

@@ -478,6 +478,9 @@ pub(super) async fn add_objects(
             )
         })
         .count();
+    if stored > 0 {
+        state.notifier.wake();
+    }
     state
         .audit(
             Some(&me),

@@ -106,6 +106,10 @@ impl TestApp {
     }
 
     pub async fn postgres() -> Option<TestApp> {
+        Self::postgres_with(ServerConfig::default()).await
+    }
+
+    pub async fn postgres_with(config: ServerConfig) -> Option<TestApp> {
         let url = match std::env::var("RENKEI_TEST_POSTGRES_URL") {
             Ok(u) if !u.is_empty() => u,
             _ => {
@@ -119,7 +123,7 @@ impl TestApp {
         let (store, _) = renkei_store_postgres::PostgresStore::scratch(&url, 4)
             .await
             .expect("scratch schema");
-        Some(Self::with_store(Arc::new(store), ServerConfig::default()).await)
+        Some(Self::with_store(Arc::new(store), config).await)
     }
 
     async fn with_store(store: Arc<dyn Store>, config: ServerConfig) -> TestApp {

@@ -1161,4 +1161,118 @@ on_both_stores!(
     suspension_cuts_every_path_at_once,
     reposting_a_hidden_record_reveals_nothing,
     products_as_every_user,
+    notifications_hold_only_what_decide_allows,
 );
+
+/// Notifications (issue 5 §4): every reader watches the value all records carry; once every
+/// record of every handling has arrived, each reader's notifications hold exactly the records
+/// `decide` lets them see raw (their own organisation's excepted, by design) — as stored and
+/// as the inbox shows them — and name a provider only where the reader may know it.
+async fn notifications_hold_only_what_decide_allows(app: TestApp) {
+    let (readers, providers, by_login) = population(&app).await;
+    for reader in &readers {
+        let r = crate::notifications::subscribe(
+            &app,
+            &reader.user,
+            json!({ "name": "leak test", "values": [SHARED_VALUE], "value_type": "domain" }),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let telco = by_login["telco-a-c0"].org;
+    let named = by_login["bank-b-c3"].clone();
+    let mut recs = Vec::new();
+    for (p, provider) in providers.iter().enumerate() {
+        for handling in handlings(telco, &named) {
+            let id = format!("indicator--{}", Uuid::new_v4());
+            let author = format!("identity--{}", Uuid::new_v4());
+            let mut object = indicator_with_id(&id, "2026-01-01T00:00:00.000Z", "leak test", &[]);
+            object["created_by_ref"] = author.clone().into();
+            object["pattern"] = format!("[domain-name:value = '{SHARED_VALUE}']").into();
+            app.post_records(&provider.user, json!(handling), vec![object])
+                .await;
+            recs.push(Rec {
+                id,
+                author,
+                provider: p,
+                handling,
+            });
+        }
+    }
+    crate::notifications::flush(&app).await;
+    let mut told = 0;
+    for reader in &readers {
+        let who = &reader.user.login;
+        let me = reader.principal.identity().expect("user");
+        let want: BTreeSet<String> = expected(&reader.principal, &providers, &recs, Path::Raw)
+            .into_iter()
+            .filter(|id| {
+                let rec = recs.iter().find(|r| &r.id == id).expect("known");
+                providers[rec.provider].org != me.org
+            })
+            .collect();
+        // As stored.
+        let stored: BTreeSet<String> = app
+            .store
+            .notifications(
+                reader.user.id,
+                &renkei_store::NotificationQuery {
+                    limit: 100_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("notifications")
+            .iter()
+            .flat_map(|n| n.records.iter().map(|r| r.stix_id.clone()))
+            .collect();
+        assert_eq!(stored, want, "{who}: notifications stored");
+        // As the inbox shows them, page by page.
+        let mut shown = BTreeSet::new();
+        let mut before: Option<i64> = None;
+        loop {
+            let url = match before {
+                Some(b) => format!("{API}/notifications?limit=7&before={b}"),
+                None => format!("{API}/notifications?limit=7"),
+            };
+            let r = app.get(&url, Some(&reader.user)).await;
+            assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.text());
+            let all_authors: Vec<&str> = recs.iter().map(|x| x.author.as_str()).collect();
+            assert_no_author(&[r.text()], &all_authors, who, "notifications");
+            let v = r.json();
+            for n in v["notifications"].as_array().into_iter().flatten() {
+                for rec in n["records"].as_array().into_iter().flatten() {
+                    let id = rec["id"].as_str().unwrap_or("").to_owned();
+                    let known = recs.iter().find(|x| x.id == id).expect("known");
+                    let p = &providers[known.provider];
+                    let may_name = view_of(
+                        &reader.principal,
+                        Path::Raw,
+                        p.org,
+                        known.handling.attribution,
+                    )
+                    .attribution
+                        == Attribution::Named;
+                    assert_eq!(
+                        rec["provider"].get("org").is_some(),
+                        may_name,
+                        "{who}: provider of {id} per attribution"
+                    );
+                    assert!(shown.insert(id), "{who}: a record twice");
+                }
+            }
+            match v["next_before"].as_i64() {
+                Some(b) => before = Some(b),
+                None => break,
+            }
+        }
+        assert_eq!(shown, want, "{who}: notifications shown");
+        told += want.len();
+    }
+    assert!(told > 0, "somebody was told something");
+    eprintln!(
+        "notification leak test: {} readers x {} records, {told} records told",
+        readers.len(),
+        recs.len()
+    );
+}

@@ -25,10 +25,12 @@ use crate::*;
 
 mod feeds;
 mod index;
+mod notifications;
 mod products;
 mod trust;
 pub use feeds::*;
 pub use index::*;
+pub use notifications::*;
 pub use products::*;
 pub use trust::*;
 
@@ -72,7 +74,10 @@ macro_rules! conformance_tests {
             feed_rows_follow_versions_sightings_and_deletion,
             products_are_numbered_and_guarded,
             seminar_registrations_respect_capacity,
-            period_summary_counts_and_names
+            period_summary_counts_and_names,
+            subscriptions_are_kept_and_matched,
+            notification_cursor_reads_new_records_once,
+            inbox_pages_counts_and_deduplicates
         );
     };
     (@each $make:expr; $($name:ident),*) => {
