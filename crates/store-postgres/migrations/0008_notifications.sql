@@ -1,6 +1,5 @@
 -- Renkei schema, version 8: notifications (issue 5 §4; crates/store/src/notifications.rs
--- explains the model). Version 7 is left to another change; migrations are applied by number,
--- each once, so the gap is harmless.
+-- explains the model).
 
 -- Where notification e-mails go (set by the user or whoever manages them).
 ALTER TABLE users ADD COLUMN email TEXT;
@@ -38,10 +37,14 @@ CREATE TABLE notifications (
     created_at BIGINT NOT NULL,
     kind       TEXT NOT NULL,
     title      TEXT NOT NULL,
+    -- A published product (the secretariat's products table) rather than records.
+    product_id TEXT,
     read_at    BIGINT
 );
 CREATE INDEX notifications_user ON notifications(user_id, id);
 CREATE INDEX notifications_unread ON notifications(user_id) WHERE read_at IS NULL;
+-- One user is told of a product once.
+CREATE UNIQUE INDEX notifications_product ON notifications(user_id, product_id) WHERE product_id IS NOT NULL;
 
 -- The record versions each notification tells of; one user is told of a version once.
 CREATE TABLE notification_records (

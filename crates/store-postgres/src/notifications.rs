@@ -283,14 +283,19 @@ pub(crate) async fn add_notification(
     let user = n.user.to_string();
     let stmt = prepared(
         c,
-        "INSERT INTO notifications (user_id, created_at, kind, title) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO notifications (user_id, created_at, kind, title, product_id) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
     )
     .await?;
-    let id: i64 = c
-        .query_one(&stmt, &[&user, &n.created_at, &n.kind, &n.title])
+    let product = n.product.map(|p| p.to_string());
+    let Some(row) = c
+        .query_opt(&stmt, &[&user, &n.created_at, &n.kind, &n.title, &product])
         .await
         .map_err(db_err)?
-        .get(0);
+    else {
+        return Ok(None); // told of this product before
+    };
+    let id: i64 = row.get(0);
     let ids: Vec<&str> = n.records.iter().map(|r| r.stix_id.as_str()).collect();
     let versions: Vec<String> = n.records.iter().map(|r| r.version.to_stix()).collect();
     let stmt = prepared(
@@ -308,7 +313,7 @@ pub(crate) async fn add_notification(
     {
         records.push(record_ref(&r)?);
     }
-    if records.is_empty() {
+    if records.is_empty() && n.product.is_none() {
         let stmt = prepared(c, "DELETE FROM notifications WHERE id = $1").await?;
         c.execute(&stmt, &[&id]).await.map_err(db_err)?;
         return Ok(None);
@@ -321,6 +326,7 @@ pub(crate) async fn add_notification(
         kind: n.kind.clone(),
         title: n.title.clone(),
         records,
+        product: n.product,
         read_at: None,
     }))
 }
@@ -340,7 +346,7 @@ pub(crate) async fn notifications(
 ) -> StoreResult<Vec<Notification>> {
     let stmt = prepared(
         c,
-        "SELECT id, created_at, kind, title, read_at FROM notifications \
+        "SELECT id, created_at, kind, title, read_at, product_id FROM notifications \
          WHERE user_id = $1 AND id < $2 AND (NOT $3 OR read_at IS NULL) ORDER BY id DESC LIMIT $4",
     )
     .await?;
@@ -357,16 +363,19 @@ pub(crate) async fn notifications(
         .await
         .map_err(db_err)?
         .iter()
-        .map(|r| Notification {
-            id: r.get(0),
-            user,
-            created_at: r.get(1),
-            kind: r.get(2),
-            title: r.get(3),
-            records: Vec::new(),
-            read_at: r.get(4),
+        .map(|r| {
+            Ok(Notification {
+                id: r.get(0),
+                user,
+                created_at: r.get(1),
+                kind: r.get(2),
+                title: r.get(3),
+                records: Vec::new(),
+                product: r.get::<_, Option<&str>>(5).map(parse).transpose()?,
+                read_at: r.get(4),
+            })
         })
-        .collect();
+        .collect::<StoreResult<_>>()?;
     let ids: Vec<i64> = out.iter().map(|n| n.id).collect();
     let stmt = prepared(
         c,

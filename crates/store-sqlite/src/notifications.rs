@@ -248,10 +248,20 @@ pub(crate) fn add_notification(
     n: &NewNotification,
 ) -> rusqlite::Result<Option<Notification>> {
     let user = n.user.to_string();
-    tx.execute(
-        "INSERT INTO notifications (user_id, created_at, kind, title) VALUES (?1, ?2, ?3, ?4)",
-        params![user, n.created_at, n.kind, n.title],
+    let inserted = tx.execute(
+        "INSERT INTO notifications (user_id, created_at, kind, title, product_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        params![
+            user,
+            n.created_at,
+            n.kind,
+            n.title,
+            n.product.map(|p| p.to_string())
+        ],
     )?;
+    if inserted == 0 {
+        return Ok(None); // told of this product before
+    }
     let id = tx.last_insert_rowid();
     let mut insert = tx.prepare_cached(
         "INSERT INTO notification_records (user_id, stix_id, version, notification_id) \
@@ -263,7 +273,7 @@ pub(crate) fn add_notification(
             records.push(r.clone());
         }
     }
-    if records.is_empty() {
+    if records.is_empty() && n.product.is_none() {
         tx.execute("DELETE FROM notifications WHERE id = ?1", [id])?;
         return Ok(None);
     }
@@ -275,6 +285,7 @@ pub(crate) fn add_notification(
         kind: n.kind.clone(),
         title: n.title.clone(),
         records,
+        product: n.product,
         read_at: None,
     }))
 }
@@ -286,7 +297,7 @@ pub(crate) fn notifications(
 ) -> rusqlite::Result<Vec<Notification>> {
     let mut out: Vec<Notification> = c
         .prepare_cached(
-            "SELECT id, created_at, kind, title, read_at FROM notifications \
+            "SELECT id, created_at, kind, title, read_at, product_id FROM notifications \
              WHERE user_id = ?1 AND id < ?2 AND (?3 = 0 OR read_at IS NULL) ORDER BY id DESC LIMIT ?4",
         )?
         .query_map(
@@ -304,6 +315,7 @@ pub(crate) fn notifications(
                     kind: r.get(2)?,
                     title: r.get(3)?,
                     records: Vec::new(),
+                    product: r.get::<_, Option<String>>(5)?.map(crate::accounts::parse).transpose()?,
                     read_at: r.get(4)?,
                 })
             },

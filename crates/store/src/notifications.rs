@@ -12,7 +12,7 @@
 //! compare-and-set, so that several server processes never notify the same batch twice.
 
 use renkei_model::handling::Sector;
-use renkei_model::ids::UserId;
+use renkei_model::ids::{ProductId, UserId};
 use renkei_model::stix::Timestamp;
 
 use crate::index::IndexedRecord;
@@ -150,10 +150,13 @@ pub struct RecordRef {
 pub struct NewNotification {
     pub user: UserId,
     pub created_at: i64,
-    /// `record`: new records matching the user's subscriptions.
+    /// `record`: new records matching the user's subscriptions; `product`: a product
+    /// published to the user.
     pub kind: String,
     pub title: String,
     pub records: Vec<RecordRef>,
+    /// `product`: a product published to the user (told once per user).
+    pub product: Option<ProductId>,
 }
 
 /// A notification in a user's inbox.
@@ -165,6 +168,7 @@ pub struct Notification {
     pub kind: String,
     pub title: String,
     pub records: Vec<RecordRef>,
+    pub product: Option<ProductId>,
     pub read_at: Option<i64>,
 }
 

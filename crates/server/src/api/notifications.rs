@@ -86,9 +86,28 @@ async fn list(
     state
         .audit_reads(&principal, "api/notifications", rows.values())
         .await?;
+    // Products are decided again now: a withdrawn one is no longer shown.
+    let mut products = BTreeMap::new();
+    for id in page.iter().filter_map(|n| n.product) {
+        if let Ok(p) = crate::products::find(&state, &principal, &id.to_string()).await {
+            products.insert(id, p);
+        }
+    }
     let notifications: Vec<Value> = page
         .iter()
-        .map(|n| notification_json(&principal, n, &rows))
+        .map(|n| {
+            let mut v = notification_json(&principal, n, &rows);
+            if let Some(id) = n.product {
+                v["product"] = products.get(&id).map_or(Value::Null, |p| {
+                    json!({
+                        "id": p.id, "number": p.number.to_string(), "kind": p.kind(),
+                        "title": p.content.title, "tlp": p.handling.tlp,
+                        "severity": p.content.severity,
+                    })
+                });
+            }
+            v
+        })
         .collect();
     Ok(Json(json!({
         "notifications": notifications,

@@ -1,4 +1,5 @@
-//! The notifier (issue 5 §4): a background task that tells subscribers of new records, in
+//! The notifier (issue 5 §4): a background task that tells subscribers of new records (and
+//! of products as they are published, `products`), in
 //! their inbox and by e-mail, each recipient separately and only of what the policy lets
 //! that recipient see.
 //!
@@ -31,6 +32,7 @@ use crate::clock::Clock;
 pub mod mail;
 pub mod matching;
 pub mod message;
+pub mod products;
 
 pub use mail::{Mailer, SmtpConfig, TlsMode};
 
@@ -74,6 +76,9 @@ struct Shared {
     requested: AtomicU64,
     completed: watch::Sender<u64>,
     counters: Counters,
+    /// Products published and not yet told (kept in memory: a crash before the next pass
+    /// loses these notices; the products themselves are in every reader's list).
+    products: std::sync::Mutex<Vec<renkei_store::Product>>,
 }
 
 /// The handle kept in `AppState`; the task ends when the last handle is dropped.
@@ -101,6 +106,7 @@ impl Notifier {
             requested: AtomicU64::new(0),
             completed: watch::channel(0).0,
             counters: Counters::default(),
+            products: std::sync::Mutex::new(Vec::new()),
         });
         let alive = Arc::new(());
         tokio::spawn(run(ctx, shared.clone(), Arc::downgrade(&alive)));
@@ -113,6 +119,15 @@ impl Notifier {
     /// Tells the task that records were stored. Never blocks.
     pub fn wake(&self) {
         self.shared.wake.notify_one();
+    }
+
+    /// Tells subscribers of a product just published (on the task, like records). Never
+    /// blocks.
+    pub fn product_published(&self, product: renkei_store::Product) {
+        if let Ok(mut pending) = self.shared.products.lock() {
+            pending.push(product);
+        }
+        self.wake();
     }
 
     /// Waits until everything stored before this call has been delivered (a pass that began
@@ -139,6 +154,17 @@ async fn run(ctx: Context, shared: Arc<Shared>, alive: Weak<()>) {
         if let Err(e) = catch_up(&ctx, &shared.counters).await {
             shared.counters.errors.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(error = %e, "notifier: could not read new records");
+        }
+        let published = shared
+            .products
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default();
+        for p in &published {
+            if let Err(e) = products::tell_product(&ctx, &shared.counters, p).await {
+                shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, product = %p.number, "notifier: a product was not told");
+            }
         }
         shared.completed.send_modify(|c| *c = (*c).max(pass));
     }
@@ -260,6 +286,7 @@ async fn tell(
             kind: "record".into(),
             title: message::title(&lines),
             records: refs,
+            product: None,
         })
         .await?
     else {

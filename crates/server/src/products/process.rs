@@ -428,6 +428,7 @@ pub async fn approve(state: &AppState, me: &Identity, mut p: Product) -> Result<
             }),
         )
         .await?;
+    state.notifier.product_published(p.clone());
     Ok(p)
 }
 

@@ -603,6 +603,130 @@ fn block(body: &str, id: &str) -> String {
     out
 }
 
+/// A published product reaches the subscribers the policy gives it to, in-app and by e-mail,
+/// and no one else; once withdrawn, the inbox no longer shows it.
+async fn products_reach_only_the_subscribers_they_are_for(app: TestApp, sink: SmtpSink) {
+    use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
+    let author = app.analyst("author").await;
+    let approver = app
+        .user(author.org, "approver", Role::Analyst, 3, false)
+        .await;
+    let tier_b = |name: &'static str, tier: Tier, sector: &'static str| {
+        let app = &app;
+        async move {
+            let org = app
+                .org(
+                    name,
+                    OrgKind::Industry,
+                    tier,
+                    Some(sector),
+                    OrgStatus::Active,
+                )
+                .await;
+            app.user(org, name, Role::Contributor, 0, false).await
+        }
+    };
+    let bank = tier_b("bank-b", Tier::B, "finance").await;
+    let telco = tier_b("telco-b", Tier::B, "telecom").await;
+    let shop = tier_b("shop", Tier::None, "finance").await;
+    for (who, criteria) in [
+        (&bank, json!({ "sectors": ["finance"] })),
+        (&telco, json!({ "types": ["alert"] })),
+        (&shop, json!({ "types": ["product"] })),
+    ] {
+        set_email(&app, who, &format!("{}@example.jp", who.login)).await;
+        let mut body = criteria.clone();
+        body["name"] = json!("products");
+        body["channels"] = json!(["in_app", "email"]);
+        let r = subscribe(&app, who, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let post = |path: String, who: &User, body: Value| {
+        let app = &app;
+        let who = who.clone();
+        async move {
+            let r = app
+                .send(
+                    Method::POST,
+                    &path,
+                    Some(&who),
+                    &[("content-type", "application/json")],
+                    serde_json::to_vec(&body).expect("json"),
+                )
+                .await;
+            assert!(r.status.is_success(), "{path}: {}", r.text());
+            r.json()
+        }
+    };
+    let created = post("/api/v1/products".into(), &author, json!({
+        "kind": "alert",
+        "content": { "title": "地銀を狙うフィッシング", "summary": "偽ログインページが急増",
+            "severity": "high", "sectors": ["finance"], "recommended_actions": ["多要素認証を必須にする"] },
+        "release": { "tlp": "TLP:AMBER", "audience": ["sector:finance"] },
+    })).await;
+    let number = created["number"].as_str().expect("number").to_owned();
+    post(
+        format!("/api/v1/products/{number}/submit"),
+        &author,
+        json!({}),
+    )
+    .await;
+    flush(&app).await;
+    assert!(
+        sink.mails().is_empty(),
+        "nothing is told before publication"
+    );
+    post(
+        format!("/api/v1/products/{number}/approve"),
+        &approver,
+        json!({}),
+    )
+    .await;
+    flush(&app).await;
+
+    let page = inbox(&app, &bank, "").await;
+    let told = &page["notifications"][0];
+    assert_eq!(told["kind"], "product", "{page}");
+    assert_eq!(told["product"]["number"], number.as_str());
+    let mails = sink.to("bank-b@example.jp");
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject().starts_with("[TLP:AMBER]"),
+        "{}",
+        mails[0].subject()
+    );
+    assert!(mails[0].subject().contains(&number));
+    assert!(
+        mails[0].body().contains("多要素認証を必須にする"),
+        "{}",
+        mails[0].body()
+    );
+    // The telecom member's and the registered shop's subscriptions match, the policy does not.
+    for who in [&telco, &shop] {
+        assert_eq!(
+            inbox(&app, who, "").await["notifications"],
+            json!([]),
+            "{}",
+            who.login
+        );
+        assert!(
+            sink.to(&format!("{}@example.jp", who.login)).is_empty(),
+            "{}",
+            who.login
+        );
+    }
+    assert_eq!(sink.mails().len(), 1);
+    // Withdrawn: the inbox entry stays, the product is no longer shown.
+    post(
+        format!("/api/v1/products/{number}/withdraw"),
+        &approver,
+        json!({}),
+    )
+    .await;
+    let page = inbox(&app, &bank, "").await;
+    assert_eq!(page["notifications"][0]["product"], Value::Null, "{page}");
+}
+
 on_both_stores!(
     subscription_crud_and_bad_input,
     a_matching_record_reaches_the_subscriber_in_app,
@@ -638,5 +762,6 @@ mod email {
     with_sink_on_both_stores!(
         what_the_subscriber_may_not_see_never_reaches_them,
         two_recipients_get_different_messages,
+        products_reach_only_the_subscribers_they_are_for,
     );
 }

@@ -15,7 +15,7 @@ use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
 use renkei_model::handling::{
     Attribution, Audience, AudienceEntry, Classification, Handling, Pap, Sector, Tlp, Uses,
 };
-use renkei_model::ids::{OrgId, StatusId, SubmissionId, TokenId, UserId};
+use renkei_model::ids::{OrgId, ProductId, StatusId, SubmissionId, TokenId, UserId};
 use renkei_model::stix::{StixObject, Timestamp};
 use renkei_policy::{Decision, Identity, Path, Principal, ReadScope, RecordMeta, decide};
 use sha2::{Digest, Sha256};

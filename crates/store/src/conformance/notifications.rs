@@ -253,6 +253,7 @@ pub async fn inbox_pages_counts_and_deduplicates(store: Arc<dyn Store>) {
         kind: "record".into(),
         title: format!("{} 件", ids.len()),
         records: refs(ids),
+        product: None,
     };
     let first = store
         .add_notification(&note(alice.id, T0, &["indicator--b", "indicator--a"]))
@@ -351,4 +352,37 @@ pub async fn inbox_pages_counts_and_deduplicates(store: Arc<dyn Store>) {
             .iter()
             .all(|n| n.user == bob.id)
     );
+    // A product is told once per user, with no records.
+    let product = ProductId::from_uuid(Uuid::new_v4());
+    let told = |user: UserId| NewNotification {
+        user,
+        created_at: T0 + 20,
+        kind: "product".into(),
+        title: "RENKEI-AT-2026-0001".into(),
+        records: Vec::new(),
+        product: Some(product),
+    };
+    let stored = store
+        .add_notification(&told(bob.id))
+        .await
+        .expect("add")
+        .expect("stored");
+    assert_eq!(stored.product, Some(product));
+    assert_eq!(
+        store.add_notification(&told(bob.id)).await.expect("again"),
+        None
+    );
+    assert!(
+        store
+            .add_notification(&told(alice.id))
+            .await
+            .expect("alice")
+            .is_some()
+    );
+    let listed = store
+        .notifications(bob.id, &all(false, None, 10))
+        .await
+        .expect("list");
+    assert_eq!(listed[0].product, Some(product));
+    assert!(listed[0].records.is_empty());
 }

@@ -2,7 +2,7 @@
 //! seminar capacity and the period summary a bulletin draft starts from.
 
 use super::*;
-use renkei_model::ids::ProductId;
+
 use renkei_model::product::{
     ConsentState, ProductContent, ProductKind, ProductStatus, Registration as Open, SeminarDetails,
 };
