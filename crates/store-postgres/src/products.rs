@@ -1,6 +1,8 @@
 //! Products, consent requests, seminar registrations and the period summary for bulletins (see
 //! `renkei_store::products`).
 
+use std::collections::BTreeMap;
+
 use deadpool_postgres::GenericClient;
 use renkei_model::handling::Sector;
 use renkei_model::ids::{OrgId, ProductId, UserId};
@@ -397,21 +399,48 @@ pub(crate) async fn period_summary(
         )
         .await
         .map_err(db_err)?;
-    let per_value = SUMMARY_RECORDS_PER_VALUE as i64;
+    // Two index lookups for all values at once (a join per value lets the planner pick a
+    // scan of `records` on a young table): the carriers' id_keys, then their latest rows.
+    let keys: Vec<i64> = values.iter().map(|v| v.get(0)).collect();
+    let carried = c
+        .query(
+            "SELECT value_key, id_key FROM record_observables WHERE value_key = ANY($1)",
+            &[&keys],
+        )
+        .await
+        .map_err(db_err)?;
+    let id_keys: Vec<i64> = carried.iter().map(|r| r.get(1)).collect();
+    let rows = c
+        .query(
+            "SELECT id_key, stix_id, date_added FROM records \
+             WHERE id_key = ANY($1) AND latest = 1 AND deleted_at IS NULL",
+            &[&id_keys],
+        )
+        .await
+        .map_err(db_err)?;
+    let mut by_key: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
+    for r in &rows {
+        by_key.entry(r.get(0)).or_default().push((r.get(2), r.get(1)));
+    }
+    let mut per_value: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
+    for r in &carried {
+        if let Some(found) = by_key.get(&r.get::<_, i64>(1)) {
+            per_value.entry(r.get(0)).or_default().extend(found.iter().cloned());
+        }
+    }
     for v in &values {
         let key: i64 = v.get(0);
-        let records = c
-            .query(
-                "SELECT r.stix_id FROM record_observables o \
-                 JOIN records r ON r.id_key = o.id_key AND r.latest = 1 AND r.deleted_at IS NULL \
-                 WHERE o.value_key = $1 GROUP BY r.stix_id ORDER BY MAX(r.date_added) DESC LIMIT $2",
-                &[&key, &per_value],
-            )
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let mut carriers = per_value.remove(&key).unwrap_or_default();
+        carriers.sort_unstable_by(|a, b| b.cmp(a));
+        let mut records: Vec<String> = Vec::new();
+        for (_, id) in carriers {
+            if !records.contains(&id) {
+                records.push(id);
+            }
+            if records.len() == SUMMARY_RECORDS_PER_VALUE {
+                break;
+            }
+        }
         s.top_values.push(TopValue {
             kind: v.get(1),
             value: v.get(2),

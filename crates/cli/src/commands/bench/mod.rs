@@ -27,6 +27,7 @@ use crate::commands::admin::{add_org, add_token, add_user};
 use crate::commands::import::import_file;
 use crate::output::Output;
 
+mod bulletin;
 mod feeds;
 mod index;
 
@@ -42,6 +43,8 @@ pub enum BenchCommand {
     Correlate(index::CorrelateArgs),
     /// Full and incremental feeds for defenders over HTTP.
     Feeds(feeds::FeedsArgs),
+    /// A cyber bulletin draft from a period of 100,000 records, over HTTP.
+    Bulletin(bulletin::BulletinArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -95,6 +98,7 @@ pub async fn run(command: BenchCommand, out: Output) -> anyhow::Result<ExitCode>
         BenchCommand::Lookup(args) => index::lookup(args, out).await,
         BenchCommand::Correlate(args) => index::correlate(args, out).await,
         BenchCommand::Feeds(args) => feeds::feeds(args, out).await,
+        BenchCommand::Bulletin(args) => bulletin::bulletin(args, out).await,
     }
 }
 
