@@ -571,3 +571,123 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).into()
 }
+
+/// Products for the freshly seeded demo, made through the publication process itself: a public
+/// alert and a public seminar (published), a finance analysis citing a bank's records (in
+/// review, waiting for the bank's consent), and a bulletin draft of the last 30 days.
+pub async fn seed_products(state: &renkei_server::AppState) -> anyhow::Result<()> {
+    use renkei_model::product::{
+        ProductContent, ProductKind, Registration, SeminarDetails, Severity,
+    };
+    use renkei_policy::{Path, Principal, ReadScope};
+    use renkei_server::products::{self, Release, bulletin};
+
+    let api = |e: renkei_server::error::ApiError| {
+        anyhow::anyhow!("demo products: {} ({})", e.title, e.code)
+    };
+    let who = |login: &'static str| async move {
+        let user = state
+            .store
+            .user_by_login(login)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no demo user {login}"))?;
+        state
+            .store
+            .identity(user.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no identity for {login}"))
+    };
+    let (analyst, admin, sakura) = (
+        who("analyst").await?,
+        who("admin").await?,
+        who("sakura").await?,
+    );
+    let content = |title: &str, summary: &str| ProductContent {
+        title: title.into(),
+        summary: summary.into(),
+        body: String::new(),
+        severity: None,
+        sectors: Vec::new(),
+        recommended_actions: Vec::new(),
+        cites: Vec::new(),
+        seminar: None,
+    };
+    let public = || Release {
+        tlp: Tlp::Clear,
+        audience: Audience::members(),
+        classification: Classification::UNCLASSIFIED,
+        public: true,
+    };
+
+    let mut alert = content(
+        "地方銀行を装うフィッシングサイトの急増",
+        "地方銀行のログインページを模倣したサイトが 11 月下旬から急増しています。SMS やメールのリンクからログインしないよう利用者に周知してください。",
+    );
+    alert.severity = Some(Severity::High);
+    alert.sectors = sector("finance").into_iter().collect();
+    alert.recommended_actions = vec![
+        "利用者に公式アプリまたはブックマークからのログインを案内する".into(),
+        "不審なドメインを DNS/プロキシで遮断する（/feeds/rpz を利用）".into(),
+    ];
+    let p = products::create(state, &analyst, ProductKind::Alert, alert, public())
+        .await
+        .map_err(api)?;
+    let (p, _) = products::submit(state, &analyst, p).await.map_err(api)?;
+    products::approve(state, &admin, p).await.map_err(api)?;
+
+    let mut seminar = content(
+        "フィッシング対策セミナー 2027",
+        "金融機関・通信事業者向けに最新の手口と対策を解説します。会員以外も参加できます。",
+    );
+    seminar.seminar = Some(SeminarDetails {
+        starts_at: "2027-01-20T05:00:00Z".into(),
+        ends_at: "2027-01-20T07:00:00Z".into(),
+        venue: "東京都千代田区（オンライン併用）".into(),
+        capacity: 100,
+        registration: Registration::Public,
+    });
+    let p = products::create(state, &analyst, ProductKind::Seminar, seminar, public())
+        .await
+        .map_err(api)?;
+    let (p, _) = products::submit(state, &analyst, p).await.map_err(api)?;
+    products::approve(state, &admin, p).await.map_err(api)?;
+
+    // An analysis drawing on the bank's own records: it waits for the bank's consent.
+    let scope = ReadScope::of(&Principal::User(sakura.clone()), Path::Raw);
+    let query = renkei_store::RecordQuery {
+        types: vec!["indicator".into()],
+        limit: 1_000,
+        ..Default::default()
+    };
+    let cites: Vec<String> = state
+        .store
+        .query_records(&scope, &query)
+        .await?
+        .into_iter()
+        .filter(|r| r.provider == sakura.org)
+        .map(|r| r.stix_id)
+        .take(2)
+        .collect();
+    let mut analysis = content(
+        "フィッシング基盤の共通性の分析",
+        "複数の銀行を狙うフィッシングサイトが同じホスティング事業者を利用していることが分かりました。",
+    );
+    analysis.sectors = sector("finance").into_iter().collect();
+    analysis.cites = cites;
+    let release = Release {
+        tlp: Tlp::Amber,
+        audience: Audience::members(),
+        classification: Classification::UNCLASSIFIED,
+        public: false,
+    };
+    let p = products::create(state, &analyst, ProductKind::Analysis, analysis, release)
+        .await
+        .map_err(api)?;
+    products::submit(state, &analyst, p).await.map_err(api)?;
+
+    let now = state.clock.now_micros();
+    bulletin::create_draft(state, &analyst, now - 30 * 86_400_000_000, now + 1)
+        .await
+        .map_err(api)?;
+    Ok(())
+}

@@ -420,12 +420,18 @@ pub(crate) async fn period_summary(
         .map_err(db_err)?;
     let mut by_key: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
     for r in &rows {
-        by_key.entry(r.get(0)).or_default().push((r.get(2), r.get(1)));
+        by_key
+            .entry(r.get(0))
+            .or_default()
+            .push((r.get(2), r.get(1)));
     }
     let mut per_value: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
     for r in &carried {
         if let Some(found) = by_key.get(&r.get::<_, i64>(1)) {
-            per_value.entry(r.get(0)).or_default().extend(found.iter().cloned());
+            per_value
+                .entry(r.get(0))
+                .or_default()
+                .extend(found.iter().cloned());
         }
     }
     for v in &values {

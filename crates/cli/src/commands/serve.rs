@@ -35,6 +35,9 @@ pub async fn run(config: Config, seed_demo: bool, out: Output) -> anyhow::Result
         auditor.clone(),
     )
     .await?;
+    if logins.is_some() {
+        demo::seed_products(&state).await?;
+    }
     let base = format!("http://{addr}");
     out.show(
         &serde_json::json!({ "url": base, "taxii_discovery": format!("{base}/taxii2/"), "database": redact(&config.database_url), "demo_logins": logins.as_ref().map(|l| &l.users) }),

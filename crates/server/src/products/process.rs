@@ -409,7 +409,9 @@ pub async fn approve(state: &AppState, me: &Identity, mut p: Product) -> Result<
     p.published_at = Some(now);
     p.updated_at = now;
     p.handling = p.release.clone();
-    if p.release.uses.contains(Use::Publication) {
+    // A public alert also goes on the public path as a STIX report (public TAXII collection,
+    // Atom/RSS of alerts); a public seminar is listed at /public/seminars instead.
+    if p.release.uses.contains(Use::Publication) && p.kind() == ProductKind::Alert {
         p.public_record = Some(super::export::publish_public_record(state, me, &p).await?);
     }
     state
