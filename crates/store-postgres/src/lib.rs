@@ -24,10 +24,10 @@ use renkei_store::{
     NdaAcceptance, NewApplication, NewConsentRequest, NewHintNotice, NewNotification, NewOrg,
     NewProduct, NewRecommendation, NewRecord, NewSubmission, NewSubscription, NewToken, NewUser,
     Notification, NotificationCursor, NotificationQuery, OrgActivity, OrgUpdate, PeriodSummary,
-    Product, Provenance, RecordQuery, RecordRow, Registered, Registration, SearchQuery,
-    SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult, StoreStats,
-    StoredSubmission, StreamItem, Subscription, TokenRecord, UsageCount, UserUpdate, ValueMatches,
-    VersionFilter,
+    Product, Provenance, PublicReport, RecordQuery, RecordRow, Registered, Registration,
+    SearchQuery, SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult,
+    StoreStats, StoredSubmission, StreamItem, Subscription, TokenRecord, UsageCount, UserUpdate,
+    ValueMatches, VersionFilter, WebSession,
 };
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
@@ -42,6 +42,7 @@ mod notifications;
 mod products;
 mod reciprocity;
 mod records;
+mod web;
 
 const STYLE: Placeholders = Placeholders::DollarNumbered;
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -53,6 +54,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_feed_withdrawals.sql")),
     (7, include_str!("../migrations/0007_products.sql")),
     (8, include_str!("../migrations/0008_notifications.sql")),
+    (9, include_str!("../migrations/0009_web_sessions.sql")),
 ];
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x5245_4e4b_0001;
@@ -757,5 +759,31 @@ impl Store for PostgresStore {
 
     async fn mark_notification_read(&self, user: UserId, id: i64, at: i64) -> StoreResult<bool> {
         notifications::mark_read(&self.client().await?, user, id, at).await
+    }
+
+    // Web sessions
+
+    async fn create_web_session(&self, session: &WebSession) -> StoreResult<()> {
+        web::create_session(&self.client().await?, session).await
+    }
+
+    async fn web_session(&self, id_hash: &str, now: i64) -> StoreResult<Option<WebSession>> {
+        web::session(&self.client().await?, id_hash, now).await
+    }
+
+    async fn delete_web_session(&self, id_hash: &str) -> StoreResult<bool> {
+        web::delete_session(&self.client().await?, id_hash).await
+    }
+
+    async fn prune_web_sessions(&self, now: i64) -> StoreResult<u64> {
+        web::prune_sessions(&self.client().await?, now).await
+    }
+
+    async fn add_public_report(&self, report: &PublicReport) -> StoreResult<()> {
+        web::add_report(&self.client().await?, report).await
+    }
+
+    async fn public_reports(&self, limit: usize) -> StoreResult<Vec<PublicReport>> {
+        web::reports(&self.client().await?, limit).await
     }
 }

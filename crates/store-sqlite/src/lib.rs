@@ -23,10 +23,10 @@ use renkei_store::{
     NdaAcceptance, NewApplication, NewConsentRequest, NewHintNotice, NewNotification, NewOrg,
     NewProduct, NewRecommendation, NewRecord, NewSubmission, NewSubscription, NewToken, NewUser,
     Notification, NotificationCursor, NotificationQuery, OrgActivity, OrgUpdate, PeriodSummary,
-    Product, Provenance, RecordQuery, RecordRow, Registered, Registration, SearchQuery,
-    SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult, StoreStats,
-    StoredSubmission, StreamItem, Subscription, TokenRecord, UsageCount, UserUpdate, ValueMatches,
-    VersionFilter,
+    Product, Provenance, PublicReport, RecordQuery, RecordRow, Registered, Registration,
+    SearchQuery, SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult,
+    StoreStats, StoredSubmission, StreamItem, Subscription, TokenRecord, UsageCount, UserUpdate,
+    ValueMatches, VersionFilter, WebSession,
 };
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -42,6 +42,7 @@ mod pool;
 mod products;
 mod reciprocity;
 mod records;
+mod web;
 
 pub use audit::audit_path;
 
@@ -794,5 +795,35 @@ impl Store for SqliteStore {
     async fn mark_notification_read(&self, user: UserId, id: i64, at: i64) -> StoreResult<bool> {
         self.write(move |c| notifications::mark_read(c, user, id, at).map_err(db_err))
             .await
+    }
+
+    // Web sessions
+
+    async fn create_web_session(&self, session: &WebSession) -> StoreResult<()> {
+        let s = session.clone();
+        self.write(move |c| web::create_session(c, &s)).await
+    }
+
+    async fn web_session(&self, id_hash: &str, now: i64) -> StoreResult<Option<WebSession>> {
+        let id_hash = id_hash.to_owned();
+        self.read(move |c| web::session(c, &id_hash, now)).await
+    }
+
+    async fn delete_web_session(&self, id_hash: &str) -> StoreResult<bool> {
+        let id_hash = id_hash.to_owned();
+        self.write(move |c| web::delete_session(c, &id_hash)).await
+    }
+
+    async fn prune_web_sessions(&self, now: i64) -> StoreResult<u64> {
+        self.write(move |c| web::prune_sessions(c, now)).await
+    }
+
+    async fn add_public_report(&self, report: &PublicReport) -> StoreResult<()> {
+        let r = report.clone();
+        self.write(move |c| web::add_report(c, &r)).await
+    }
+
+    async fn public_reports(&self, limit: usize) -> StoreResult<Vec<PublicReport>> {
+        self.read(move |c| web::reports(c, limit)).await
     }
 }

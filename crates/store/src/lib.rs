@@ -27,6 +27,7 @@ mod products;
 mod reciprocity;
 pub mod sql;
 mod types;
+mod web;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -39,6 +40,7 @@ pub use notifications::*;
 pub use products::*;
 pub use reciprocity::*;
 pub use types::*;
+pub use web::*;
 
 /// Everything Renkei keeps.
 #[async_trait]
@@ -333,4 +335,19 @@ pub trait Store: Send + Sync + 'static {
     /// Marks a notification of `user` read (once: the first time is kept); false if `user`
     /// has no notification `id`.
     async fn mark_notification_read(&self, user: UserId, id: i64, at: i64) -> StoreResult<bool>;
+
+    // --- web sessions --- (`web`)
+
+    /// Stores a new browser session; `Conflict` if its id is taken.
+    async fn create_web_session(&self, session: &WebSession) -> StoreResult<()>;
+    /// The session whose cookie hashes to `id_hash`, unless it expired at `now`.
+    async fn web_session(&self, id_hash: &str, now: i64) -> StoreResult<Option<WebSession>>;
+    /// Ends a session (logout); false if there was none.
+    async fn delete_web_session(&self, id_hash: &str) -> StoreResult<bool>;
+    /// Deletes the sessions expired at `now`; returns how many.
+    async fn prune_web_sessions(&self, now: i64) -> StoreResult<u64>;
+    /// Stores a report from the public; `Conflict` if its tracking number is taken.
+    async fn add_public_report(&self, report: &PublicReport) -> StoreResult<()>;
+    /// The newest reports from the public, at most `limit`.
+    async fn public_reports(&self, limit: usize) -> StoreResult<Vec<PublicReport>>;
 }

@@ -28,11 +28,13 @@ mod index;
 mod notifications;
 mod products;
 mod trust;
+mod web;
 pub use feeds::*;
 pub use index::*;
 pub use notifications::*;
 pub use products::*;
 pub use trust::*;
+pub use web::*;
 
 /// Expands one `#[tokio::test]` per conformance check. `$make` is an async expression that
 /// yields `Some(Arc<dyn Store>)`, migrated and empty, or `None` when the backend is not
@@ -77,7 +79,9 @@ macro_rules! conformance_tests {
             period_summary_counts_and_names,
             subscriptions_are_kept_and_matched,
             notification_cursor_reads_new_records_once,
-            inbox_pages_counts_and_deduplicates
+            inbox_pages_counts_and_deduplicates,
+            web_sessions_expire_and_end,
+            public_reports_are_kept
         );
     };
     (@each $make:expr; $($name:ident),*) => {
