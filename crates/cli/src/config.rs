@@ -28,6 +28,16 @@ pub struct FileConfig {
     pub products: ProductsFile,
     /// Notification e-mail; absent: notifications are in-app only.
     pub smtp: Option<SmtpFile>,
+    #[serde(default)]
+    pub web: WebFile,
+}
+
+/// `[web]`: the web UI.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebFile {
+    /// The server is reached over plain http (a local demo): cookies without `Secure`.
+    pub plain_http: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -203,6 +213,9 @@ impl Config {
         }
         if let Some(v) = m.nda_version {
             server.membership.nda_version = v;
+        }
+        if let Some(v) = file.web.plain_http {
+            server.web_plain_http = v;
         }
         if let Some(smtp) = file.smtp {
             server.smtp = Some(smtp.settings()?);

@@ -31,6 +31,9 @@ pub mod action {
     pub const SUBSCRIPTION_CREATE: &str = "subscription.create";
     pub const SUBSCRIPTION_DELETE: &str = "subscription.delete";
     pub const NOTIFICATION_READ: &str = "notification.read";
+    pub const SESSION_LOGIN: &str = "session.login";
+    pub const SESSION_LOGOUT: &str = "session.logout";
+    pub const PUBLIC_REPORT_SUBMIT: &str = "public_report.submit";
 }
 
 impl AppState {

@@ -237,7 +237,7 @@ pub async fn feed_principal(
     Ok((identity, token))
 }
 
-async fn by_password(
+pub(crate) async fn by_password(
     state: &AppState,
     login: &str,
     password: String,

@@ -30,6 +30,7 @@ pub mod public;
 pub mod state;
 pub mod taxii;
 pub mod usage;
+pub mod web;
 
 pub use clock::{Clock, Entropy, OsEntropy, SystemClock};
 pub use state::{AppState, MembershipRules, ServerConfig};
@@ -80,6 +81,7 @@ impl AppState {
             last_status_prune: Arc::default(),
             auditor,
             usage: Arc::default(),
+            logins: Arc::default(),
             notifier,
         })
     }
@@ -92,6 +94,7 @@ pub fn app(state: AppState) -> axum::routing::RouterIntoService<axum::body::Body
         .nest("/api/v1", api::router())
         .nest("/feeds", feeds::router())
         .nest("/public", public::router())
+        .merge(web::router())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { error::ApiError::not_found("Not found") })
         .layer(middleware::from_fn(catch_panics))
@@ -171,6 +174,11 @@ async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
+/// The address a connection came from, as `serve` saw it (the web UI limits failed logins
+/// per address).
+#[derive(Clone, Copy, Debug)]
+pub struct PeerAddr(pub std::net::SocketAddr);
+
 /// Serves until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -178,7 +186,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let svc = service(state);
-    axum::serve(listener, tower::make::Shared::new(svc))
+    let make = tower::service_fn(
+        move |incoming: axum::serve::IncomingStream<'_, tokio::net::TcpListener>| {
+            let peer = PeerAddr(*incoming.remote_addr());
+            let svc = svc.clone().map_request(move |mut req: Request| {
+                req.extensions_mut().insert(peer);
+                req
+            });
+            async move { Ok::<_, std::convert::Infallible>(svc) }
+        },
+    );
+    axum::serve(listener, make)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -31,6 +31,9 @@ pub struct ServerConfig {
     pub product_prefix: String,
     /// Where notification e-mail goes; `None`: notifications are in-app only.
     pub smtp: Option<crate::notify::SmtpConfig>,
+    /// The web UI's cookies lose `Secure` (browsers would not send them back over plain
+    /// http). Only for local demos (`[web] plain_http`, or `--demo` on a loopback address).
+    pub web_plain_http: bool,
 }
 
 /// The admission rules (seed 003 第3 1(1)エ): recommendations (推薦) from distinct active
@@ -64,6 +67,7 @@ impl Default for ServerConfig {
             membership: MembershipRules::default(),
             product_prefix: "RENKEI".into(),
             smtp: None,
+            web_plain_http: false,
         }
     }
 }
@@ -84,6 +88,8 @@ pub struct AppState {
     pub auditor: Auditor,
     /// Consumption counted for reciprocity, not yet stored.
     pub usage: Arc<crate::usage::Usage>,
+    /// Failed web logins, per login and per address.
+    pub logins: Arc<crate::web::LoginLimiter>,
     /// Tells subscribers of new records; ingest wakes it.
     pub notifier: crate::notify::Notifier,
 }

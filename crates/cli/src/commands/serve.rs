@@ -10,7 +10,12 @@ use crate::config::{Config, redact};
 use crate::output::Output;
 use crate::{audit_key, demo, stores};
 
-pub async fn run(config: Config, seed_demo: bool, out: Output) -> anyhow::Result<ExitCode> {
+pub async fn run(mut config: Config, seed_demo: bool, out: Output) -> anyhow::Result<ExitCode> {
+    // A demo on this machine is reached over plain http, where browsers drop `Secure`
+    // cookies; anything else needs `[web] plain_http = true` said explicitly.
+    if seed_demo && config.listen.ip().is_loopback() {
+        config.server.web_plain_http = true;
+    }
     let store = stores::open(&config.database_url).await?;
     let logins = if seed_demo {
         demo::seed(store.as_ref()).await?

@@ -68,7 +68,7 @@ pub(super) fn within_clearance(me: &Identity, handling: Option<&Handling>) -> Re
 
 /// The record as the caller may see it: the object rewritten for its attribution, its
 /// handling, and who provided it as far as the caller may know.
-fn record_json(me: &Identity, principal: &Principal, row: &RecordRow) -> Value {
+pub(crate) fn record_json(me: &Identity, principal: &Principal, row: &RecordRow) -> Value {
     let view = view_of(principal, Path::Raw, row.provider, row.attribution);
     let object = row
         .body

@@ -22,3 +22,4 @@ mod taxii_objects;
 mod taxii_pages;
 mod taxii_resources;
 mod users;
+mod web;

@@ -1,0 +1,68 @@
+//! The web UI (issue 6, first slice): server-rendered HTML pages in Japanese with an English
+//! switch, for the public (alerts, seminars, 通報・相談), members (dashboard, products,
+//! records) and the secretariat (reports from the public).
+//!
+//! It lives in the server crate because every page reads through the same functions as the
+//! REST API (`products::{readable, find}`, the store with `ReadScope`), which need `AppState`;
+//! a separate crate would depend on this one and could not be mounted by `app()`.
+//!
+//! Nothing here decides visibility: records come from the store under
+//! `ReadScope::of(principal, Path::Raw)`, products from `products::readable`/`find`.
+//! Templates are `maud`, which escapes every interpolated value; no user data is ever
+//! concatenated into HTML. Security (sessions, CSRF, rate limiting, headers) is in
+//! [`session`] and [`render`].
+
+use axum::Router;
+use axum::http::HeaderValue;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::state::AppState;
+
+pub mod i18n;
+mod layout;
+mod members;
+mod portal;
+mod records;
+pub mod render;
+mod secretariat;
+pub mod session;
+
+pub use session::LoginLimiter;
+
+/// The one stylesheet; CSP allows styles from this origin only, and no scripts at all.
+const CSS: &str = include_str!("static/renkei.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(portal::home))
+        .route("/alerts", get(portal::alerts))
+        .route("/alerts/{number}", get(portal::alert))
+        .route("/seminars", get(portal::seminars))
+        .route(
+            "/seminars/{number}",
+            get(portal::seminar).post(portal::register),
+        )
+        .route("/report", get(portal::report_form).post(portal::report))
+        .route("/login", get(members::login_form).post(members::login))
+        .route("/logout", axum::routing::post(members::logout))
+        .route("/dashboard", get(members::dashboard))
+        .route("/products", get(members::products))
+        .route("/products/{number}", get(members::product))
+        .route("/records", get(records::list))
+        .route("/records/{id}", get(records::detail))
+        .route("/secretariat/reports", get(secretariat::reports))
+        .route("/static/renkei.css", get(css))
+}
+
+async fn css() -> Response {
+    let mut r = CSS.into_response();
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r
+}

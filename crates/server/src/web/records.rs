@@ -1,0 +1,172 @@
+//! Members' record pages: the latest 50 records the member may see, and one record with its
+//! handling as badges, its fields and its versions. Rows come from the store under
+//! `ReadScope::of(principal, Path::Raw)` and are shown as `api::records::record_json` shapes
+//! them (attribution applied, audience only to the provider and the secretariat); sensitive
+//! reads are audited like the API's.
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use maud::{Markup, html};
+use renkei_model::stix::{StixId, Timestamp};
+use renkei_policy::{Path, Principal, ReadScope};
+use renkei_store::{RecordQuery, RecordRow, SearchQuery, VersionFilter};
+use serde_json::Value;
+
+use super::layout::{badge, tlp_badge, when};
+use super::members::member;
+use super::render::{or_error, page};
+use super::session::Ctx;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::web_visitor;
+
+const LIST: usize = 50;
+
+/// A record's name for lists: its `name`, `value` or `pattern`, else its id.
+pub fn title_of(row: &RecordRow) -> String {
+    let body: Option<Value> = row.body.as_deref().and_then(|b| serde_json::from_str(b).ok());
+    body.as_ref()
+        .and_then(|b| {
+            ["name", "value", "pattern", "title"]
+                .iter()
+                .find_map(|k| b.get(*k).and_then(Value::as_str))
+        })
+        .map_or_else(|| row.stix_id.clone(), |s| s.chars().take(120).collect())
+}
+
+pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let (cx, csrf) = web_visitor!(state, headers, uri);
+    let me = match member(&cx) {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let r = async {
+        let principal = Principal::User(me);
+        let query = SearchQuery {
+            tokens: Vec::new(),
+            types: Vec::new(),
+            sector: None,
+            tlp: Vec::new(),
+            category: None,
+            added_from: None,
+            added_until: None,
+            before: None,
+            limit: LIST,
+        };
+        let mut rows = state
+            .store
+            .search(&ReadScope::of(&principal, Path::Raw), &query)
+            .await?;
+        rows.truncate(LIST);
+        state.audit_reads(&principal, "web/records", &rows).await?;
+        let body = html! {
+            h1 { (cx.t("records.title")) }
+            p.hint { (cx.t("records.latest")) }
+            @if rows.is_empty() { p.empty { (cx.t("records.none")) } }
+            table {
+                thead { tr { th { "TLP" } th { (cx.t("records.type")) } th { (cx.t("records.name")) } th { (cx.t("records.added")) } } }
+                tbody { @for r in &rows { tr {
+                    td { (tlp_badge(r.tlp.as_str())) }
+                    td { (r.stix_type) }
+                    td { a href={ "/records/" (r.stix_id) } { (title_of(r)) } }
+                    td { (when(r.date_added)) }
+                } } }
+            }
+        };
+        Ok(page(&cx, &csrf, cx.t("records.title"), body))
+    }
+    .await;
+    or_error(&cx, &csrf, r)
+}
+
+fn handling_badges(cx: &Ctx, h: &Value) -> Markup {
+    let s = |k: &str| h.get(k).and_then(Value::as_str).map(str::to_owned);
+    html! {
+        div.handling {
+            @if let Some(t) = s("tlp") { (tlp_badge(&t)) " " }
+            @if let Some(p) = s("pap") { (badge(&p)) " " }
+            @if let Some(c) = h.get("classification").and_then(Value::as_u64) {
+                (badge(&format!("{} {c}", cx.t("records.classification")))) " "
+            }
+            @if let Some(a) = s("attribution") { (badge(&format!("{}: {a}", cx.t("records.attribution")))) " " }
+            @if let Some(uses) = h.get("uses").and_then(Value::as_array) {
+                @for u in uses { @if let Some(u) = u.as_str() { (badge(u)) " " } }
+            }
+            @if let Some(aud) = h.get("audience").and_then(Value::as_array) {
+                span.audience { (cx.t("records.audience")) ": "
+                    @for a in aud { @if let Some(a) = a.as_str() { (badge(a)) " " } } }
+            }
+        }
+    }
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let (cx, csrf) = web_visitor!(state, headers, uri);
+    let me = match member(&cx) {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let r = async {
+        let id = StixId::parse(&id).map_err(|_| ApiError::not_found("Record not found"))?;
+        let principal = Principal::User(me.clone());
+        let scope = ReadScope::of(&principal, Path::Raw);
+        let query = |versions, with_body| RecordQuery {
+            ids: vec![id.to_string()],
+            types: Vec::new(),
+            versions,
+            spec_versions: None,
+            added_after: None,
+            limit: state.config.max_page_size,
+            with_body,
+            with_handling: with_body,
+        };
+        let latest = state
+            .store
+            .query_records(&scope, &query(VersionFilter::default(), true))
+            .await?;
+        let Some(row) = latest.first() else {
+            return Err(ApiError::not_found("Record not found"));
+        };
+        let versions = state
+            .store
+            .query_records(&scope, &query(VersionFilter::all(), false))
+            .await?;
+        state.audit_reads(&principal, "web/records/{id}", latest.iter()).await?;
+        let shown = crate::api::records::record_json(&me, &principal, row);
+        let object = &shown["object"];
+        let text = |k: &str| object.get(k).and_then(Value::as_str).map(str::to_owned);
+        let provider = match (shown["provider"].get("org"), shown["provider"].get("sector")) {
+            (Some(o), _) if !o.is_null() => o.as_str().unwrap_or_default().to_owned(),
+            (_, Some(s)) if !s.is_null() => format!("{}: {}", cx.t("records.sector"), s.as_str().unwrap_or_default()),
+            _ => cx.t("records.provider_hidden").to_owned(),
+        };
+        let pretty = serde_json::to_string_pretty(object).unwrap_or_default();
+        let title = title_of(row);
+        let body = html! {
+            p.crumbs { a href="/records" { (cx.t("records.title")) } }
+            h1 { (title) }
+            (handling_badges(&cx, &shown["handling"]))
+            dl {
+                dt { (cx.t("records.type")) } dd { (row.stix_type) }
+                dt { "ID" } dd { code { (row.stix_id) } }
+                dt { (cx.t("records.provider")) } dd { (provider) }
+                @if let Some(d) = text("description") { dt { (cx.t("records.description")) } dd { (d) } }
+                @if let Some(p) = text("pattern") { dt { (cx.t("records.pattern")) } dd { code { (p) } } }
+                dt { (cx.t("records.added")) } dd { (when(row.date_added)) }
+            }
+            h2 { (cx.t("records.versions")) }
+            ul { @for v in &versions { li { (Timestamp::to_stix(&v.version)) } } }
+            h2 { (cx.t("records.object")) }
+            pre.object { (pretty) }
+        };
+        Ok(page(&cx, &csrf, &title, body))
+    }
+    .await;
+    or_error(&cx, &csrf, r)
+}

@@ -1,0 +1,338 @@
+//! The web UI (issue 6) as a browser meets it, in process: escaping of hostile record fields,
+//! CSRF refusals that change nothing, security headers and cookie attributes, the login rate
+//! limit, sessions ending at logout, and pages the policy denies answering 404.
+
+use std::collections::BTreeMap;
+
+use axum::http::{Method, StatusCode, header};
+use serde_json::json;
+
+use crate::app::*;
+
+/// A cookie jar over `TestApp::send`.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: BTreeMap<String, String>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Browser {
+            app,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    async fn send(&mut self, method: Method, path: &str, form: &[(&str, &str)]) -> Reply {
+        let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let cookie = cookie.join("; ");
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut headers = vec![
+            ("accept", "text/html"),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ];
+        if !cookie.is_empty() {
+            headers.push(("cookie", cookie.as_str()));
+        }
+        let r = self
+            .app
+            .send(method, path, None, &headers, body.into_bytes())
+            .await;
+        for c in r.headers.get_all(header::SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            let (name, value) = c.split(';').next().unwrap().split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        r
+    }
+
+    async fn get(&mut self, path: &str) -> Reply {
+        self.send(Method::GET, path, &[]).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.send(Method::POST, path, form).await
+    }
+
+    /// The CSRF token of the form on the page at `path`.
+    async fn csrf(&mut self, path: &str) -> String {
+        let r = self.get(path).await;
+        csrf_of(&r.text())
+    }
+
+    async fn login(&mut self, login: &str) -> Reply {
+        let csrf = self.csrf("/login").await;
+        self.post(
+            "/login",
+            &[("csrf", &csrf), ("login", login), ("password", PASSWORD)],
+        )
+        .await
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    let (_, rest) = html
+        .split_once("name=\"csrf\" value=\"")
+        .unwrap_or_else(|| panic!("no form: {html}"));
+    rest.split('"').next().unwrap().to_owned()
+}
+
+fn set_cookie(r: &Reply, name: &str) -> String {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+}
+
+const HOSTILE: &str = "<script>alert(1)</script> 詐欺";
+
+async fn hostile_fields_are_escaped_everywhere(app: TestApp) {
+    let bank = app.member("bank").await;
+    let analyst = app.analyst("analyst").await;
+    let made = app
+        .post_records(
+            &bank,
+            json!({ "tlp": "TLP:AMBER", "audience": ["members"], "classification": 0,
+                "uses": ["investigation"], "attribution": "named", "pap": "PAP:GREEN" }),
+            vec![indicator(HOSTILE, &[])],
+        )
+        .await;
+    let id = made.to_string();
+    let id = id
+        .split("indicator--")
+        .nth(1)
+        .map(|s| format!("indicator--{}", &s[..36]))
+        .expect("record id");
+
+    let mut b = Browser::new(&app);
+    assert_eq!(b.login(&bank.login).await.status, StatusCode::SEE_OTHER);
+    for path in ["/records", &format!("/records/{id}"), "/dashboard"] {
+        let r = b.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+        let html = r.text();
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt; 詐欺"),
+            "{path}: {html}"
+        );
+        assert!(!html.contains("<script>"), "{path}: {html}");
+        assert!(html.contains("TLP:AMBER"), "{path}");
+    }
+
+    // A public report with markup reaches the secretariat as text.
+    let mut public = Browser::new(&app);
+    let csrf = public.csrf("/report").await;
+    let r = public
+        .post(
+            "/report",
+            &[("csrf", &csrf), ("category", "fraud"), ("text", HOSTILE)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let mut secretariat = Browser::new(&app);
+    secretariat.login(&analyst.login).await;
+    let html = secretariat.get("/secretariat/reports").await.text();
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; 詐欺"), "{html}");
+    assert!(!html.contains("<script>"), "{html}");
+    // …and nobody else sees that page.
+    assert_eq!(b.get("/secretariat/reports").await.status, StatusCode::NOT_FOUND);
+}
+
+async fn forms_without_the_right_token_are_refused(app: TestApp) {
+    let mut b = Browser::new(&app);
+    let csrf = b.csrf("/report").await;
+    let fields = |token: &'static str| [("csrf", token), ("category", "phishing"), ("text", "偽サイト")];
+    assert_eq!(b.post("/report", &fields("")[1..]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(b.post("/report", &fields("0000")).await.status, StatusCode::FORBIDDEN);
+    // Another browser's token does not work either.
+    let mut other = Browser::new(&app);
+    let theirs = other.csrf("/report").await;
+    let r = b
+        .post("/report", &[("csrf", &theirs), ("category", "phishing"), ("text", "偽サイト")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(app.store.public_reports(10).await.unwrap().is_empty());
+
+    let r = b
+        .post("/report", &[("csrf", &csrf), ("category", "phishing"), ("text", "偽サイト")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let stored = app.store.public_reports(10).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(r.text().contains(&stored[0].tracking));
+
+    // A member's session token guards logout: without it the session survives.
+    let bank = app.member("bank").await;
+    let mut m = Browser::new(&app);
+    m.login(&bank.login).await;
+    assert_eq!(m.post("/logout", &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(m.get("/dashboard").await.status, StatusCode::OK);
+    // The anonymous token is not the session's.
+    assert_eq!(
+        m.post("/logout", &[("csrf", &csrf)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let token = m.csrf("/dashboard").await;
+    assert_eq!(m.post("/logout", &[("csrf", &token)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(m.get("/dashboard").await.status, StatusCode::SEE_OTHER);
+}
+
+async fn headers_and_cookies_are_strict(app: TestApp) {
+    let mut b = Browser::new(&app);
+    let r = b.get("/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let h = |n: &str| r.headers.get(n).map(|v| v.to_str().unwrap().to_owned());
+    let csp = h("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("style-src 'self'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("form-action 'self'"));
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src"), "{csp}");
+    assert_eq!(h("x-frame-options").as_deref(), Some("DENY"));
+    assert_eq!(h("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(h("referrer-policy").as_deref(), Some("no-referrer"));
+    assert!(h("content-type").unwrap().starts_with("text/html"));
+    let anon = set_cookie(&r, "renkei_anon");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/", "Secure"] {
+        assert!(anon.contains(attr), "{anon}");
+    }
+
+    let bank = app.member("bank").await;
+    let r = b.login(&bank.login).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers.get("location").unwrap(), "/dashboard");
+    let session = set_cookie(&r, "renkei_session");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/", "Secure"] {
+        assert!(session.contains(attr), "{session}");
+    }
+    // Only a hash of the cookie is stored.
+    let value = b.cookies["renkei_session"].clone();
+    assert!(app.store.web_session(&value, 0).await.unwrap().is_none());
+
+    // The stylesheet is served by the app, the only source CSP allows.
+    let css = b.get("/static/renkei.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.text().contains(".tlp-amber"));
+
+    // Plain http (local demos) drops `Secure`, and only then.
+    let plain = TestApp::sqlite_with(renkei_server::ServerConfig {
+        web_plain_http: true,
+        ..Default::default()
+    })
+    .await;
+    let r = Browser::new(&plain).get("/").await;
+    assert!(!set_cookie(&r, "renkei_anon").contains("Secure"));
+
+    // A disabled account loses its session's rights at once.
+    app.store
+        .update_user(
+            bank.id,
+            &renkei_store::UserUpdate {
+                display_name: None,
+                role: None,
+                clearance: None,
+                disabled: Some(true),
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(b.get("/dashboard").await.status, StatusCode::SEE_OTHER);
+}
+
+async fn failed_logins_are_limited(app: TestApp) {
+    let bank = app.member("bank").await;
+    let mut b = Browser::new(&app);
+    for _ in 0..5 {
+        let csrf = b.csrf("/login").await;
+        let r = b
+            .post("/login", &[("csrf", &csrf), ("login", &bank.login), ("password", "wrong")])
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password waits.
+    let r = b.login(&bank.login).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+    assert!(!b.cookies.contains_key("renkei_session"));
+    // Other logins are not locked out by one login's failures.
+    let other = app.member("other").await;
+    assert_eq!(b.login(&other.login).await.status, StatusCode::SEE_OTHER);
+}
+
+async fn pages_the_policy_denies_are_not_found(app: TestApp) {
+    let bank = app.member("bank").await;
+    let telecom = app.industry("telecom co", "telecom", "telecom").await;
+    let analyst = app.analyst("analyst").await;
+    app.post_records(
+        &bank,
+        json!({ "tlp": "TLP:AMBER", "audience": ["sector:finance"], "classification": 0,
+            "uses": ["investigation"], "attribution": "named", "pap": "PAP:GREEN" }),
+        vec![indicator("金融だけの指標", &[])],
+    )
+    .await;
+    let mut b = Browser::new(&app);
+    b.login(&bank.login).await;
+    let list = b.get("/records").await.text();
+    let (_, rest) = list.split_once("href=\"/records/").expect("a record");
+    let id = rest.split('"').next().unwrap().to_owned();
+    assert_eq!(b.get(&format!("/records/{id}")).await.status, StatusCode::OK);
+
+    let mut t = Browser::new(&app);
+    t.login(&telecom.login).await;
+    assert!(!t.get("/records").await.text().contains("金融だけの指標"));
+    let r = t.get(&format!("/records/{id}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.text().contains("金融だけの指標"));
+
+    // A draft product is the secretariat's alone.
+    let r = app
+        .send(
+            Method::POST,
+            "/api/v1/products",
+            Some(&analyst),
+            &[("content-type", "application/json")],
+            serde_json::to_vec(&json!({ "kind": "alert", "content": { "title": "下書きの警報" },
+                "release": { "tlp": "TLP:GREEN", "audience": ["members"] } }))
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let number = r.json()["number"].as_str().unwrap().to_owned();
+    let r = b.get(&format!("/products/{number}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!b.get("/products").await.text().contains("下書きの警報"));
+    let mut s = Browser::new(&app);
+    s.login(&analyst.login).await;
+    assert_eq!(s.get(&format!("/products/{number}")).await.status, StatusCode::OK);
+    // Members' pages send visitors without a session to the login page.
+    let mut anon = Browser::new(&app);
+    let r = anon.get("/records").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers.get("location").unwrap(), "/login");
+}
+
+async fn english_on_request_japanese_by_default(app: TestApp) {
+    let mut b = Browser::new(&app);
+    let ja = b.get("/").await.text();
+    assert!(ja.contains("lang=\"ja\"") && ja.contains("警報・脅威予測"), "{ja}");
+    let r = b.get("/?lang=en").await;
+    assert!(set_cookie(&r, "renkei_lang").contains("renkei_lang=en"));
+    let en = r.text();
+    assert!(en.contains("lang=\"en\"") && en.contains("Alerts and forecasts"), "{en}");
+    // The choice is remembered.
+    assert!(b.get("/report").await.text().contains("Report a crime"));
+}
+
+on_both_stores!(
+    hostile_fields_are_escaped_everywhere,
+    forms_without_the_right_token_are_refused,
+    headers_and_cookies_are_strict,
+    failed_logins_are_limited,
+    pages_the_policy_denies_are_not_found,
+    english_on_request_japanese_by_default,
+);
