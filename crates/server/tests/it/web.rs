@@ -70,7 +70,7 @@ impl<'a> Browser<'a> {
         let csrf = self.csrf("/login").await;
         self.post(
             "/login",
-            &[("csrf", &csrf), ("login", login), ("password", PASSWORD)],
+            &[("csrf", csrf.as_str()), ("login", login), ("password", PASSWORD)],
         )
         .await
     }
@@ -97,24 +97,20 @@ const HOSTILE: &str = "<script>alert(1)</script> 詐欺";
 async fn hostile_fields_are_escaped_everywhere(app: TestApp) {
     let bank = app.member("bank").await;
     let analyst = app.analyst("analyst").await;
-    let made = app
-        .post_records(
-            &bank,
-            json!({ "tlp": "TLP:AMBER", "audience": ["members"], "classification": 0,
-                "uses": ["investigation"], "attribution": "named", "pap": "PAP:GREEN" }),
-            vec![indicator(HOSTILE, &[])],
-        )
-        .await;
-    let id = made.to_string();
-    let id = id
-        .split("indicator--")
-        .nth(1)
-        .map(|s| format!("indicator--{}", &s[..36]))
-        .expect("record id");
+    let object = indicator(HOSTILE, &[]);
+    let id = object["id"].as_str().unwrap().to_owned();
+    app.post_records(
+        &bank,
+        json!({ "tlp": "TLP:AMBER", "audience": ["members"], "classification": 0,
+            "uses": ["investigation"], "attribution": "named", "pap": "PAP:GREEN" }),
+        vec![object],
+    )
+    .await;
 
     let mut b = Browser::new(&app);
     assert_eq!(b.login(&bank.login).await.status, StatusCode::SEE_OTHER);
-    for path in ["/records", &format!("/records/{id}"), "/dashboard"] {
+    let detail = format!("/records/{id}");
+    for path in ["/records", detail.as_str(), "/dashboard"] {
         let r = b.get(path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
         let html = r.text();
@@ -132,7 +128,7 @@ async fn hostile_fields_are_escaped_everywhere(app: TestApp) {
     let r = public
         .post(
             "/report",
-            &[("csrf", &csrf), ("category", "fraud"), ("text", HOSTILE)],
+            &[("csrf", csrf.as_str()), ("category", "fraud"), ("text", HOSTILE)],
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -155,13 +151,13 @@ async fn forms_without_the_right_token_are_refused(app: TestApp) {
     let mut other = Browser::new(&app);
     let theirs = other.csrf("/report").await;
     let r = b
-        .post("/report", &[("csrf", &theirs), ("category", "phishing"), ("text", "偽サイト")])
+        .post("/report", &[("csrf", theirs.as_str()), ("category", "phishing"), ("text", "偽サイト")])
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(app.store.public_reports(10).await.unwrap().is_empty());
 
     let r = b
-        .post("/report", &[("csrf", &csrf), ("category", "phishing"), ("text", "偽サイト")])
+        .post("/report", &[("csrf", csrf.as_str()), ("category", "phishing"), ("text", "偽サイト")])
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let stored = app.store.public_reports(10).await.unwrap();
@@ -176,11 +172,11 @@ async fn forms_without_the_right_token_are_refused(app: TestApp) {
     assert_eq!(m.get("/dashboard").await.status, StatusCode::OK);
     // The anonymous token is not the session's.
     assert_eq!(
-        m.post("/logout", &[("csrf", &csrf)]).await.status,
+        m.post("/logout", &[("csrf", csrf.as_str())]).await.status,
         StatusCode::FORBIDDEN
     );
     let token = m.csrf("/dashboard").await;
-    assert_eq!(m.post("/logout", &[("csrf", &token)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(m.post("/logout", &[("csrf", token.as_str())]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(m.get("/dashboard").await.status, StatusCode::SEE_OTHER);
 }
 
@@ -251,7 +247,7 @@ async fn failed_logins_are_limited(app: TestApp) {
     for _ in 0..5 {
         let csrf = b.csrf("/login").await;
         let r = b
-            .post("/login", &[("csrf", &csrf), ("login", &bank.login), ("password", "wrong")])
+            .post("/login", &[("csrf", csrf.as_str()), ("login", bank.login.as_str()), ("password", "wrong")])
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
