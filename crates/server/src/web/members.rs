@@ -90,7 +90,12 @@ pub async fn login(
         state.logins.succeeded(login);
         let value = session::start(&state, &me).await?;
         state
-            .audit(Some(&me), crate::audit::action::SESSION_LOGIN, me.login.clone(), json!({ "address": address }))
+            .audit(
+                Some(&me),
+                crate::audit::action::SESSION_LOGIN,
+                me.login.clone(),
+                json!({ "address": address }),
+            )
             .await?;
         let cookie = cx.cookie_value(SESSION_COOKIE, &value, None);
         Ok(redirect(&cx, "/dashboard", &[cookie]))
@@ -113,7 +118,12 @@ pub async fn logout(
         if let Some(s) = &cx.session {
             state.store.delete_web_session(&s.id_hash).await?;
             state
-                .audit(cx.me.as_ref(), crate::audit::action::SESSION_LOGOUT, cx.me.as_ref().map(|m| m.login.clone()).unwrap_or_default(), json!({}))
+                .audit(
+                    cx.me.as_ref(),
+                    crate::audit::action::SESSION_LOGOUT,
+                    cx.me.as_ref().map(|m| m.login.clone()).unwrap_or_default(),
+                    json!({}),
+                )
                 .await?;
         }
         let gone = cx.cookie_value(SESSION_COOKIE, "", Some(0));
@@ -239,4 +249,3 @@ pub async fn product(
     .await;
     or_error(&cx, &csrf, r)
 }
-

@@ -62,7 +62,9 @@ async fn css() -> Response {
         CONTENT_TYPE,
         HeaderValue::from_static("text/css; charset=utf-8"),
     );
-    r.headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     r
 }

@@ -107,7 +107,11 @@ pub async fn alerts(State(state): State<AppState>, headers: HeaderMap, uri: Uri)
 }
 
 /// A public product of `kind`, 404 for anything else.
-async fn find_public(state: &AppState, number: &str, kind: ProductKind) -> Result<Product, ApiError> {
+async fn find_public(
+    state: &AppState,
+    number: &str,
+    kind: ProductKind,
+) -> Result<Product, ApiError> {
     let p = products::find(state, &Principal::Anonymous, number).await?;
     if p.kind() != kind || p.status != ProductStatus::Published {
         return Err(ApiError::not_found("Not found"));
@@ -178,7 +182,13 @@ pub async fn seminars(State(state): State<AppState>, headers: HeaderMap, uri: Ur
     or_error(&cx, &csrf, r)
 }
 
-fn seminar_page(cx: &Ctx, csrf: &str, p: &Product, done: Option<&str>, problem: Option<&str>) -> Response {
+fn seminar_page(
+    cx: &Ctx,
+    csrf: &str,
+    p: &Product,
+    done: Option<&str>,
+    problem: Option<&str>,
+) -> Response {
     let body = html! {
         h1 { (p.content.title) }
         @if let Some(d) = &p.content.seminar {
@@ -304,7 +314,8 @@ pub async fn report(
         let contact = f.get("contact").map(|c| c.trim()).filter(|c| !c.is_empty());
         let bad_text = |s: &str, max: usize| {
             s.chars().count() > max
-                || s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+                || s.chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
         };
         if !REPORT_CATEGORIES.contains(&category)
             || text.is_empty()

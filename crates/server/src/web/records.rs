@@ -25,7 +25,10 @@ const LIST: usize = 50;
 
 /// A record's name for lists: its `name`, `value` or `pattern`, else its id.
 pub fn title_of(row: &RecordRow) -> String {
-    let body: Option<Value> = row.body.as_deref().and_then(|b| serde_json::from_str(b).ok());
+    let body: Option<Value> = row
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok());
     body.as_ref()
         .and_then(|b| {
             ["name", "value", "pattern", "title"]

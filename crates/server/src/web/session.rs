@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use axum::http::{Extensions, HeaderMap, Uri};
 use axum::http::header::COOKIE;
+use axum::http::{Extensions, HeaderMap, Uri};
 use hmac::Mac;
 use renkei_policy::{Identity, Principal};
 use renkei_store::WebSession;
@@ -69,11 +69,7 @@ fn random_hex(state: &AppState) -> String {
 impl Ctx {
     /// Reads the visitor from the request: language (`?lang=` over the cookie over Japanese),
     /// session and identity, the anonymous nonce.
-    pub async fn load(
-        state: &AppState,
-        headers: &HeaderMap,
-        uri: &Uri,
-    ) -> Result<Ctx, ApiError> {
+    pub async fn load(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Ctx, ApiError> {
         let asked = uri.query().and_then(|q| {
             form_urlencoded::parse(q.as_bytes())
                 .find(|(k, _)| k == "lang")

@@ -24,7 +24,11 @@ impl<'a> Browser<'a> {
     }
 
     async fn send(&mut self, method: Method, path: &str, form: &[(&str, &str)]) -> Reply {
-        let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let cookie = cookie.join("; ");
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
@@ -70,7 +74,11 @@ impl<'a> Browser<'a> {
         let csrf = self.csrf("/login").await;
         self.post(
             "/login",
-            &[("csrf", csrf.as_str()), ("login", login), ("password", PASSWORD)],
+            &[
+                ("csrf", csrf.as_str()),
+                ("login", login),
+                ("password", PASSWORD),
+            ],
         )
         .await
     }
@@ -128,36 +136,72 @@ async fn hostile_fields_are_escaped_everywhere(app: TestApp) {
     let r = public
         .post(
             "/report",
-            &[("csrf", csrf.as_str()), ("category", "fraud"), ("text", HOSTILE)],
+            &[
+                ("csrf", csrf.as_str()),
+                ("category", "fraud"),
+                ("text", HOSTILE),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let mut secretariat = Browser::new(&app);
     secretariat.login(&analyst.login).await;
     let html = secretariat.get("/secretariat/reports").await.text();
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; 詐欺"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; 詐欺"),
+        "{html}"
+    );
     assert!(!html.contains("<script>"), "{html}");
     // …and nobody else sees that page.
-    assert_eq!(b.get("/secretariat/reports").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get("/secretariat/reports").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn forms_without_the_right_token_are_refused(app: TestApp) {
     let mut b = Browser::new(&app);
     let csrf = b.csrf("/report").await;
-    let fields = |token: &'static str| [("csrf", token), ("category", "phishing"), ("text", "偽サイト")];
-    assert_eq!(b.post("/report", &fields("")[1..]).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(b.post("/report", &fields("0000")).await.status, StatusCode::FORBIDDEN);
+    let fields = |token: &'static str| {
+        [
+            ("csrf", token),
+            ("category", "phishing"),
+            ("text", "偽サイト"),
+        ]
+    };
+    assert_eq!(
+        b.post("/report", &fields("")[1..]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        b.post("/report", &fields("0000")).await.status,
+        StatusCode::FORBIDDEN
+    );
     // Another browser's token does not work either.
     let mut other = Browser::new(&app);
     let theirs = other.csrf("/report").await;
     let r = b
-        .post("/report", &[("csrf", theirs.as_str()), ("category", "phishing"), ("text", "偽サイト")])
+        .post(
+            "/report",
+            &[
+                ("csrf", theirs.as_str()),
+                ("category", "phishing"),
+                ("text", "偽サイト"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(app.store.public_reports(10).await.unwrap().is_empty());
 
     let r = b
-        .post("/report", &[("csrf", csrf.as_str()), ("category", "phishing"), ("text", "偽サイト")])
+        .post(
+            "/report",
+            &[
+                ("csrf", csrf.as_str()),
+                ("category", "phishing"),
+                ("text", "偽サイト"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let stored = app.store.public_reports(10).await.unwrap();
@@ -176,7 +220,10 @@ async fn forms_without_the_right_token_are_refused(app: TestApp) {
         StatusCode::FORBIDDEN
     );
     let token = m.csrf("/dashboard").await;
-    assert_eq!(m.post("/logout", &[("csrf", token.as_str())]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        m.post("/logout", &[("csrf", token.as_str())]).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(m.get("/dashboard").await.status, StatusCode::SEE_OTHER);
 }
 
@@ -186,9 +233,15 @@ async fn headers_and_cookies_are_strict(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK);
     let h = |n: &str| r.headers.get(n).map(|v| v.to_str().unwrap().to_owned());
     let csp = h("content-security-policy").unwrap();
-    assert!(csp.contains("default-src 'none'") && csp.contains("style-src 'self'"), "{csp}");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("style-src 'self'"),
+        "{csp}"
+    );
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("form-action 'self'"));
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src"), "{csp}");
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("script-src"),
+        "{csp}"
+    );
     assert_eq!(h("x-frame-options").as_deref(), Some("DENY"));
     assert_eq!(h("x-content-type-options").as_deref(), Some("nosniff"));
     assert_eq!(h("referrer-policy").as_deref(), Some("no-referrer"));
@@ -247,7 +300,14 @@ async fn failed_logins_are_limited(app: TestApp) {
     for _ in 0..5 {
         let csrf = b.csrf("/login").await;
         let r = b
-            .post("/login", &[("csrf", csrf.as_str()), ("login", bank.login.as_str()), ("password", "wrong")])
+            .post(
+                "/login",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("login", bank.login.as_str()),
+                    ("password", "wrong"),
+                ],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
@@ -276,7 +336,10 @@ async fn pages_the_policy_denies_are_not_found(app: TestApp) {
     let list = b.get("/records").await.text();
     let (_, rest) = list.split_once("href=\"/records/").expect("a record");
     let id = rest.split('"').next().unwrap().to_owned();
-    assert_eq!(b.get(&format!("/records/{id}")).await.status, StatusCode::OK);
+    assert_eq!(
+        b.get(&format!("/records/{id}")).await.status,
+        StatusCode::OK
+    );
 
     let mut t = Browser::new(&app);
     t.login(&telecom.login).await;
@@ -292,8 +355,10 @@ async fn pages_the_policy_denies_are_not_found(app: TestApp) {
             "/api/v1/products",
             Some(&analyst),
             &[("content-type", "application/json")],
-            serde_json::to_vec(&json!({ "kind": "alert", "content": { "title": "下書きの警報" },
-                "release": { "tlp": "TLP:GREEN", "audience": ["members"] } }))
+            serde_json::to_vec(
+                &json!({ "kind": "alert", "content": { "title": "下書きの警報" },
+                "release": { "tlp": "TLP:GREEN", "audience": ["members"] } }),
+            )
             .unwrap(),
         )
         .await;
@@ -304,7 +369,10 @@ async fn pages_the_policy_denies_are_not_found(app: TestApp) {
     assert!(!b.get("/products").await.text().contains("下書きの警報"));
     let mut s = Browser::new(&app);
     s.login(&analyst.login).await;
-    assert_eq!(s.get(&format!("/products/{number}")).await.status, StatusCode::OK);
+    assert_eq!(
+        s.get(&format!("/products/{number}")).await.status,
+        StatusCode::OK
+    );
     // Members' pages send visitors without a session to the login page.
     let mut anon = Browser::new(&app);
     let r = anon.get("/records").await;
@@ -315,11 +383,17 @@ async fn pages_the_policy_denies_are_not_found(app: TestApp) {
 async fn english_on_request_japanese_by_default(app: TestApp) {
     let mut b = Browser::new(&app);
     let ja = b.get("/").await.text();
-    assert!(ja.contains("lang=\"ja\"") && ja.contains("警報・脅威予測"), "{ja}");
+    assert!(
+        ja.contains("lang=\"ja\"") && ja.contains("警報・脅威予測"),
+        "{ja}"
+    );
     let r = b.get("/?lang=en").await;
     assert!(set_cookie(&r, "renkei_lang").contains("renkei_lang=en"));
     let en = r.text();
-    assert!(en.contains("lang=\"en\"") && en.contains("Alerts and forecasts"), "{en}");
+    assert!(
+        en.contains("lang=\"en\"") && en.contains("Alerts and forecasts"),
+        "{en}"
+    );
     // The choice is remembered.
     assert!(b.get("/report").await.text().contains("Report a crime"));
 }
