@@ -71,6 +71,15 @@ try {
   expect(/^R-[0-9A-F]{12}$/.test(tracking), `a tracking number is shown (${tracking})`);
   await shot("report-received");
 
+  console.log("journey: registering for a public seminar");
+  await page.click('nav a[href="/seminars"]');
+  await page.locator("ul.cards a").first().click();
+  await page.fill('input[name="name"]', "山田 太郎");
+  await page.fill('input[name="email"]', "taro@example.jp");
+  await page.click('form button[type="submit"]');
+  const seat = (await page.textContent("#tracking"))?.trim() ?? "";
+  expect(/^RENKEI-SE-\d{4}-\d{4}-[0-9A-F]{10}$/.test(seat), `the registration is confirmed (${seat})`);
+
   console.log("journey (b): a member logs in, sees the dashboard and the published alert");
   await page.click('a[href="/login"]');
   await page.fill('input[name="login"]', login);

@@ -96,7 +96,7 @@ pub fn app(state: AppState) -> axum::routing::RouterIntoService<axum::body::Body
         .nest("/public", public::router())
         .merge(web::router())
         .route("/healthz", get(|| async { "ok" }))
-        .fallback(|| async { error::ApiError::not_found("Not found") })
+        .fallback(web::not_found)
         .layer(middleware::from_fn(catch_panics))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

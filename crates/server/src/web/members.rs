@@ -6,7 +6,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{Extensions, HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use maud::html;
-use renkei_policy::{Identity, Path, Principal, ReadScope};
+use renkei_policy::{Path, Principal, ReadScope};
 use renkei_store::SearchQuery;
 use serde_json::json;
 
@@ -18,9 +18,9 @@ use crate::products;
 use crate::state::AppState;
 use crate::web_visitor;
 
-/// The member, or a redirect to the login page.
-pub fn member(cx: &Ctx) -> Result<&Identity, Response> {
-    cx.me.as_ref().ok_or_else(|| redirect(cx, "/login", &[]))
+/// Where members' pages send a visitor without a session.
+pub fn to_login(cx: &Ctx) -> Response {
+    redirect(cx, "/login", &[])
 }
 
 fn login_page(cx: &Ctx, csrf: &str, status: StatusCode, problem: Option<&str>) -> Response {
@@ -135,9 +135,8 @@ pub async fn logout(
 
 pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
-    let me = match member(&cx) {
-        Ok(me) => me.clone(),
-        Err(r) => return r,
+    let Some(me) = cx.me.clone() else {
+        return to_login(&cx);
     };
     let r = async {
         let principal = Principal::User(me.clone());
@@ -194,9 +193,8 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap, uri: U
 
 pub async fn products(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
-    let me = match member(&cx) {
-        Ok(me) => me.clone(),
-        Err(r) => return r,
+    let Some(me) = cx.me.clone() else {
+        return to_login(&cx);
     };
     let r = async {
         let list = products::readable(&state, &Principal::User(me)).await?;
@@ -232,9 +230,8 @@ pub async fn product(
     uri: Uri,
 ) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
-    let me = match member(&cx) {
-        Ok(me) => me.clone(),
-        Err(r) => return r,
+    let Some(me) = cx.me.clone() else {
+        return to_login(&cx);
     };
     let r = async {
         let p = products::find(&state, &Principal::User(me), &number).await?;

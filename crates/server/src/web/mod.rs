@@ -13,8 +13,9 @@
 //! [`session`] and [`render`].
 
 use axum::Router;
-use axum::http::HeaderValue;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::extract::State;
+use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -54,6 +55,21 @@ pub fn router() -> Router<AppState> {
         .route("/records/{id}", get(records::detail))
         .route("/secretariat/reports", get(secretariat::reports))
         .route("/static/renkei.css", get(css))
+}
+
+/// Paths nothing else answers: a page for browsers (which ask for `text/html`), the API's JSON
+/// error for everyone else.
+pub async fn not_found(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let wants_html = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let e = crate::error::ApiError::not_found("Not found");
+    if !wants_html {
+        return e.into_response();
+    }
+    let (cx, csrf) = crate::web_visitor!(state, headers, uri);
+    render::error_page(&cx, &csrf, &e)
 }
 
 async fn css() -> Response {

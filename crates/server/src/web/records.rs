@@ -14,7 +14,7 @@ use renkei_store::{RecordQuery, RecordRow, SearchQuery, VersionFilter};
 use serde_json::Value;
 
 use super::layout::{badge, tlp_badge, when};
-use super::members::member;
+use super::members::to_login;
 use super::render::{or_error, page};
 use super::session::Ctx;
 use crate::error::ApiError;
@@ -40,9 +40,8 @@ pub fn title_of(row: &RecordRow) -> String {
 
 pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
-    let me = match member(&cx) {
-        Ok(me) => me.clone(),
-        Err(r) => return r,
+    let Some(me) = cx.me.clone() else {
+        return to_login(&cx);
     };
     let r = async {
         let principal = Principal::User(me);
@@ -111,9 +110,8 @@ pub async fn detail(
     uri: Uri,
 ) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
-    let me = match member(&cx) {
-        Ok(me) => me.clone(),
-        Err(r) => return r,
+    let Some(me) = cx.me.clone() else {
+        return to_login(&cx);
     };
     let r = async {
         let id = StixId::parse(&id).map_err(|_| ApiError::not_found("Record not found"))?;
@@ -144,10 +142,21 @@ pub async fn detail(
         let shown = crate::api::records::record_json(&me, &principal, row);
         let object = &shown["object"];
         let text = |k: &str| object.get(k).and_then(Value::as_str).map(str::to_owned);
-        let provider = match (shown["provider"].get("org"), shown["provider"].get("sector")) {
-            (Some(o), _) if !o.is_null() => o.as_str().unwrap_or_default().to_owned(),
-            (_, Some(s)) if !s.is_null() => format!("{}: {}", cx.t("records.sector"), s.as_str().unwrap_or_default()),
-            _ => cx.t("records.provider_hidden").to_owned(),
+        // Named only when `record_json` (the attribution rule) names the organisation.
+        let named = shown["provider"].get("org").is_some_and(|o| !o.is_null());
+        let sector = shown["provider"]
+            .get("sector")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let provider = if named {
+            match state.store.org(row.provider).await? {
+                Some(org) => org.name,
+                None => row.provider.to_string(),
+            }
+        } else if let Some(s) = sector {
+            format!("{}: {s}", cx.t("records.sector"))
+        } else {
+            cx.t("records.provider_hidden").to_owned()
         };
         let pretty = serde_json::to_string_pretty(object).unwrap_or_default();
         let title = title_of(row);

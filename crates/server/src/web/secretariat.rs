@@ -7,7 +7,7 @@ use axum::response::Response;
 use maud::html;
 
 use super::layout::when;
-use super::members::member;
+use super::members::to_login;
 use super::render::{or_error, page};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -17,9 +17,8 @@ const LIST: usize = 200;
 
 pub async fn reports(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
-    let me = match member(&cx) {
-        Ok(me) => me.clone(),
-        Err(r) => return r,
+    let Some(me) = cx.me.clone() else {
+        return to_login(&cx);
     };
     let r = async {
         if !me.is_secretariat() {

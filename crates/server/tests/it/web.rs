@@ -373,8 +373,15 @@ async fn pages_the_policy_denies_are_not_found(app: TestApp) {
         s.get(&format!("/products/{number}")).await.status,
         StatusCode::OK
     );
-    // Members' pages send visitors without a session to the login page.
     let mut anon = Browser::new(&app);
+    // Unknown paths: a page for browsers, JSON for API clients.
+    let r = anon.get("/no-such-page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("<!DOCTYPE html>"));
+    let r = app.get("/no-such-page", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["error_code"], "not_found");
+    // Members' pages send visitors without a session to the login page.
     let r = anon.get("/records").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers.get("location").unwrap(), "/login");
