@@ -1,5 +1,6 @@
-//! Renkei's HTTP server: TAXII 2.1 at `/taxii2/`, the REST API at `/api/v1/`, health at
-//! `/healthz`.
+//! Renkei's HTTP server: TAXII 2.1 at `/taxii2/`, the REST API at `/api/v1/`, feeds at
+//! `/feeds/`, public Atom/RSS at `/public/`, health at `/healthz`, and the web UI's pages at
+//! `/` ([`web`]).
 //!
 //! Every request is authenticated by [`auth`] into an explicit `Principal`; every read of
 //! records goes through the policy crate (`ReadScope` for queries, `decide` for single
