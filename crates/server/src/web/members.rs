@@ -141,6 +141,7 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap, uri: U
     let r = async {
         let principal = Principal::User(me.clone());
         let unread = state.store.unread_notifications(me.user).await?;
+        let watching = state.store.subscriptions(me.user).await?;
         let mut latest = products::readable(&state, &principal).await?;
         latest.truncate(5);
         let query = SearchQuery {
@@ -165,6 +166,11 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap, uri: U
             p.lead { (cx.t("dashboard.welcome")) " " strong { (me.login) } }
             div.stats {
                 div.stat { span.n #unread { (unread) } span { (cx.t("dashboard.unread")) } }
+                div.stat { span.n { (watching.len()) } span { (cx.t("dashboard.watchlists")) } }
+            }
+            @if !watching.is_empty() {
+                h2 { (cx.t("dashboard.watchlists")) }
+                ul { @for w in &watching { li { (w.name) " " span.hint { "(" (w.watched) ")" } } } }
             }
             div.columns {
                 section {

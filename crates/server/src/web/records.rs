@@ -1,4 +1,5 @@
-//! Members' record pages: the latest 50 records the member may see, and one record with its
+//! Members' record pages: the latest 50 records the member may see (or those a search finds),
+//! and one record with its
 //! handling as badges, its fields and its versions. Rows come from the store under
 //! `ReadScope::of(principal, Path::Raw)` and are shown as `api::records::record_json` shapes
 //! them (attribution applied, audience only to the provider and the secretariat); sensitive
@@ -22,6 +23,8 @@ use crate::state::AppState;
 use crate::web_visitor;
 
 const LIST: usize = 50;
+/// Longest search text, as in the API.
+const MAX_QUERY: usize = 1_000;
 
 /// A record's name for lists: its `name`, `value` or `pattern`, else its id.
 pub fn title_of(row: &RecordRow) -> String {
@@ -44,9 +47,25 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
         return to_login(&cx);
     };
     let r = async {
-        let principal = Principal::User(me);
+        let principal = Principal::User(me.clone());
+        // `?q=` searches (Japanese two-character words as well as English) like
+        // `GET /api/v1/search`; without it, the latest records.
+        let q: String = uri
+            .query()
+            .and_then(|query| {
+                form_urlencoded::parse(query.as_bytes())
+                    .find(|(k, _)| k == "q")
+                    .map(|(_, v)| v.trim().to_owned())
+            })
+            .unwrap_or_default();
+        if q.len() > MAX_QUERY {
+            return Err(ApiError::bad_request("invalid_parameter", cx.t("records.query_too_long")));
+        }
+        if !q.is_empty() {
+            state.count_usage(&me, crate::usage::kind::SEARCHES, 1);
+        }
         let query = SearchQuery {
-            tokens: Vec::new(),
+            tokens: renkei_search::query_tokens(&q),
             types: Vec::new(),
             sector: None,
             tlp: Vec::new(),
@@ -64,7 +83,11 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
         state.audit_reads(&principal, "web/records", &rows).await?;
         let body = html! {
             h1 { (cx.t("records.title")) }
-            p.hint { (cx.t("records.latest")) }
+            form.search method="get" action="/records" role="search" {
+                input type="search" name="q" value=(q) maxlength="1000" aria-label=(cx.t("records.search"));
+                button type="submit" { (cx.t("records.search")) }
+            }
+            p.hint { @if q.is_empty() { (cx.t("records.latest")) } @else { (cx.t("records.results")) } }
             @if rows.is_empty() { p.empty { (cx.t("records.none")) } }
             table {
                 thead { tr { th { "TLP" } th { (cx.t("records.type")) } th { (cx.t("records.name")) } th { (cx.t("records.added")) } } }

@@ -130,6 +130,22 @@ async fn hostile_fields_are_escaped_everywhere(app: TestApp) {
         assert!(html.contains("TLP:AMBER"), "{path}");
     }
 
+    // Search finds it by a Japanese word; the search text comes back escaped.
+    let r = b.get("/records?q=%E8%A9%90%E6%AC%BA").await;
+    assert!(
+        r.text().contains(&format!("href=\"/records/{id}\"")),
+        "{}",
+        r.text()
+    );
+    let r = b.get("/records?q=%3Cscript%3Ex").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text().contains(&format!("href=\"/records/{id}\"")));
+    assert!(
+        r.text().contains("value=\"&lt;script&gt;x\""),
+        "{}",
+        r.text()
+    );
+
     // A public report with markup reaches the secretariat as text.
     let mut public = Browser::new(&app);
     let csrf = public.csrf("/report").await;
