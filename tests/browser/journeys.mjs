@@ -100,6 +100,9 @@ try {
   expect(await page.locator("h1").isVisible(), "the alert opens");
   await page.click('nav a[href="/records"]');
   expect((await page.locator("tbody tr").count()) > 0, "the member sees records");
+  await page.fill('form.search input[name="q"]', "フィッシング");
+  await page.click("form.search button");
+  expect((await page.locator("tbody tr").count()) > 0, "a Japanese search finds records");
   await page.locator("tbody tr a").first().click();
   expect(await page.locator(".handling .tlp").first().isVisible(), "a record shows its handling badges");
   await shot("record");
