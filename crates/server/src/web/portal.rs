@@ -1,7 +1,8 @@
 //! The public portal (no login): published alerts (①, also as Atom/RSS), seminars with
-//! registration (⑥), and the report form 通報・相談. Everything shown is what
+//! registration (⑥), and the report form 通報・相談. Alerts are what
 //! `products::readable(Principal::Anonymous)` gives: published, TLP:CLEAR, released to the
-//! public.
+//! public. Seminars are those the visitor may read: the public ones, and for a logged-in
+//! member also the members-only ones (registration then records the member).
 
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
@@ -27,7 +28,16 @@ const REPORT_TEXT_CHARS: usize = 10_000;
 const CONTACT_CHARS: usize = 200;
 
 async fn public(state: &AppState, kind: ProductKind) -> Result<Vec<Product>, ApiError> {
-    Ok(products::readable(state, &Principal::Anonymous)
+    published(state, &Principal::Anonymous, kind).await
+}
+
+/// The published products of `kind` that `principal` may read.
+async fn published(
+    state: &AppState,
+    principal: &Principal,
+    kind: ProductKind,
+) -> Result<Vec<Product>, ApiError> {
+    Ok(products::readable(state, principal)
         .await?
         .into_iter()
         .filter(|p| p.kind() == kind && p.status == ProductStatus::Published)
@@ -106,13 +116,14 @@ pub async fn alerts(State(state): State<AppState>, headers: HeaderMap, uri: Uri)
     or_error(&cx, &csrf, r)
 }
 
-/// A public product of `kind`, 404 for anything else.
-async fn find_public(
+/// A published product of `kind` that `principal` may read, 404 for anything else.
+async fn find_published(
     state: &AppState,
+    principal: &Principal,
     number: &str,
     kind: ProductKind,
 ) -> Result<Product, ApiError> {
-    let p = products::find(state, &Principal::Anonymous, number).await?;
+    let p = products::find(state, principal, number).await?;
     if p.kind() != kind || p.status != ProductStatus::Published {
         return Err(ApiError::not_found("Not found"));
     }
@@ -149,7 +160,7 @@ pub async fn alert(
 ) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
-        let p = find_public(&state, &number, ProductKind::Alert).await?;
+        let p = find_published(&state, &Principal::Anonymous, &number, ProductKind::Alert).await?;
         let body = html! { h1 { (p.content.title) } (product_body(&cx, &p)) };
         Ok(page(&cx, &csrf, &p.content.title, body))
     }
@@ -160,7 +171,8 @@ pub async fn alert(
 pub async fn seminars(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
-        let list = public(&state, ProductKind::Seminar).await?;
+        // Members also see (and register for) their members-only seminars.
+        let list = published(&state, &cx.principal(), ProductKind::Seminar).await?;
         let body = html! {
             h1 { (cx.t("seminars.title")) }
             @if list.is_empty() { p.empty { (cx.t("seminars.none")) } }
@@ -223,7 +235,7 @@ pub async fn seminar(
     uri: Uri,
 ) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
-    let r = find_public(&state, &number, ProductKind::Seminar)
+    let r = find_published(&state, &cx.principal(), &number, ProductKind::Seminar)
         .await
         .map(|p| seminar_page(&cx, &csrf, &p, None, None));
     or_error(&cx, &csrf, r)
@@ -240,14 +252,14 @@ pub async fn register(
     let r = async {
         let f = form(body).await?;
         cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
-        let p = find_public(&state, &number, ProductKind::Seminar).await?;
+        let p = find_published(&state, &cx.principal(), &number, ProductKind::Seminar).await?;
         let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
         let applicant = seminars::Applicant {
             name: field("name"),
             email: field("email"),
             organisation: Some(field("organisation")).filter(|o| !o.is_empty()),
         };
-        match seminars::register(&state, &Principal::Anonymous, &p, applicant).await {
+        match seminars::register(&state, &cx.principal(), &p, applicant).await {
             Ok(r) => Ok(seminar_page(&cx, &csrf, &p, Some(&r.tracking), None)),
             Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
                 let mut res = seminar_page(&cx, &csrf, &p, None, Some(cx.t("seminars.invalid")));

@@ -421,7 +421,96 @@ async fn english_on_request_japanese_by_default(app: TestApp) {
     assert!(b.get("/report").await.text().contains("Report a crime"));
 }
 
+async fn post_json(
+    app: &TestApp,
+    who: &User,
+    path: impl AsRef<str>,
+    body: serde_json::Value,
+) -> Reply {
+    app.send(
+        Method::POST,
+        path.as_ref(),
+        Some(who),
+        &[("content-type", "application/json")],
+        serde_json::to_vec(&body).unwrap(),
+    )
+    .await
+}
+
+/// A members' seminar: invisible to the public, listed and open to a member of its audience,
+/// whose registration comes back with a tracking number.
+async fn members_register_for_their_seminars(app: TestApp) {
+    let author = app.analyst("author").await;
+    let approver = app
+        .user(
+            author.org,
+            "approver",
+            renkei_model::account::Role::Analyst,
+            3,
+            false,
+        )
+        .await;
+    let bank = app.member("bank").await;
+    let body = json!({
+        "kind": "seminar",
+        "content": {
+            "title": "会員向け演習", "summary": "金融機関向け",
+            "seminar": { "starts_at": "2099-01-20T05:00:00Z", "ends_at": "2099-01-20T07:00:00Z",
+                "venue": "東京", "capacity": 10, "registration": "members" },
+        },
+        "release": { "tlp": "TLP:GREEN", "audience": ["sector:finance"] },
+    });
+    let r = post_json(&app, &author, "/api/v1/products", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let number = r.json()["number"].as_str().unwrap().to_owned();
+    let r = post_json(
+        &app,
+        &author,
+        format!("/api/v1/products/{number}/submit"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = post_json(
+        &app,
+        &approver,
+        format!("/api/v1/products/{number}/approve"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    let mut public = Browser::new(&app);
+    assert!(
+        !public
+            .get("/seminars")
+            .await
+            .text()
+            .contains("会員向け演習")
+    );
+    let path = format!("/seminars/{number}");
+    assert_eq!(public.get(&path).await.status, StatusCode::NOT_FOUND);
+
+    let mut m = Browser::new(&app);
+    m.login(&bank.login).await;
+    assert!(m.get("/seminars").await.text().contains("会員向け演習"));
+    let csrf = m.csrf(&path).await;
+    let r = m
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "銀行 花子"),
+                ("email", "hanako@bank.example.jp"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains(&format!("{number}-")), "{}", r.text());
+}
+
 on_both_stores!(
+    members_register_for_their_seminars,
     hostile_fields_are_escaped_everywhere,
     forms_without_the_right_token_are_refused,
     headers_and_cookies_are_strict,
