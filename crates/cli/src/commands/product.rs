@@ -82,12 +82,13 @@ pub struct CreateArgs {
 pub struct BulletinArgs {
     #[arg(long)]
     pub login: String,
-    /// Start of the period (RFC 3339, inclusive).
+    /// Start of the period (RFC 3339, inclusive); default: where the last bulletin ended, or
+    /// 14 days before --until.
     #[arg(long)]
-    pub from: String,
-    /// End of the period (RFC 3339, exclusive).
+    pub from: Option<String>,
+    /// End of the period (RFC 3339, exclusive); default: now.
     #[arg(long)]
-    pub until: String,
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -252,11 +253,11 @@ async fn act(
             shown(&p, &p.content.cites);
         }
         ProductCommand::Bulletin(a) => {
-            let t = |s: &str| Timestamp::parse(s).map(|t| t.unix_micros());
-            let (from, until) = (t(&a.from)?, t(&a.until)?);
-            if from >= until {
-                bail!("--from must be before --until");
-            }
+            let t = |s: Option<&str>| {
+                s.map(|s| Timestamp::parse(s).map(|t| t.unix_micros()))
+                    .transpose()
+            };
+            let (from, until) = (t(a.from.as_deref())?, t(a.until.as_deref())?);
             let p = bulletin::create_draft(state, me, from, until)
                 .await
                 .map_err(api)?;

@@ -93,6 +93,9 @@ pub fn product_json(p: &Product, refs: &[String], principal: &Principal) -> Valu
     if let Some(s) = &c.seminar {
         v["seminar"] = json!(s);
     }
+    if let Some(period) = &c.period {
+        v["period"] = json!(period);
+    }
     if let Some(t) = p.published_at {
         v["published"] = json!(time(t));
     }
@@ -451,8 +454,10 @@ async fn register(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PeriodBody {
-    from: String,
-    until: String,
+    /// Default: where the last bulletin ended (or 14 days before `until`).
+    from: Option<String>,
+    /// Default: now.
+    until: Option<String>,
 }
 
 /// `POST /products/bulletin-draft`: a bulletin draft from the period's data.
@@ -462,20 +467,25 @@ async fn bulletin_draft(
     body: Body,
 ) -> Result<Response, ApiError> {
     let me = common::member(&state, &headers).await?;
-    let b: PeriodBody = common::json_body(&headers, body).await?;
+    let b: PeriodBody = if headers.get(header::CONTENT_TYPE).is_some() {
+        common::json_body(&headers, body).await?
+    } else {
+        PeriodBody {
+            from: None,
+            until: None,
+        }
+    };
     let instant = |what: &str, t: &str| {
         Timestamp::parse(t)
             .map(|t| t.unix_micros())
             .map_err(|e| invalid("invalid_body", &format!("Invalid `{what}`"), e.to_string()))
     };
-    let (from, until) = (instant("from", &b.from)?, instant("until", &b.until)?);
-    if from >= until {
-        return Err(invalid(
-            "invalid_body",
-            "Invalid period",
-            "`from` must be before `until`.",
-        ));
-    }
+    let from = b.from.as_deref().map(|t| instant("from", t)).transpose()?;
+    let until = b
+        .until
+        .as_deref()
+        .map(|t| instant("until", t))
+        .transpose()?;
     let p = bulletin::create_draft(&state, &me, from, until).await?;
     let principal = Principal::User(me);
     let refs = export::visible_cites(&state, &principal, &p).await?;

@@ -631,6 +631,32 @@ async fn bulletin_drafts_gather_the_period(app: TestApp) {
     assert!(body.contains("押収サーバ"), "{body}");
     assert!(body.contains("共有された記録 4 件"), "{body}");
     assert!(!body.contains("極秘"), "{body}");
+    assert_eq!(draft["period"]["until"], "2100-01-01T00:00:00.000Z", "{draft}");
+    // Without a period, the next bulletin starts where the last one ended.
+    let r = post(
+        &app,
+        &format!("{API}/products/bulletin-draft"),
+        &c.author,
+        json!({ "from": "2026-01-01T00:00:00Z", "until": "2026-01-15T00:00:00Z" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = app
+        .send(
+            Method::POST,
+            &format!("{API}/products/bulletin-draft"),
+            Some(&c.author),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(
+        r.json()["period"]["from"],
+        "2026-01-15T00:00:00.000Z",
+        "{}",
+        r.text()
+    );
     assert_eq!(draft["all_cites"].as_array().unwrap().len(), 2, "{draft}");
     let r = post(
         &app,
