@@ -505,8 +505,16 @@ async fn my_consents(
     let requests = state.store.consent_requests_to(me.org).await?;
     let mut out = Vec::with_capacity(requests.len());
     for c in &requests {
-        let p = state.store.product(c.product).await?;
-        out.push(consent_json(c, p.as_ref()));
+        // A product classified above the reader's clearance is not described to them (nor may
+        // they answer for it): someone of the organisation cleared for it must.
+        let p = state
+            .store
+            .product(c.product)
+            .await?
+            .filter(|p| p.release.classification <= me.clearance);
+        if let Some(p) = p {
+            out.push(consent_json(c, Some(&p)));
+        }
     }
     Ok(Json(json!({ "consent_requests": out })))
 }

@@ -492,6 +492,7 @@ pub async fn answer_consent(
         .store
         .product(request.product)
         .await?
+        .filter(|p| p.release.classification <= me.clearance)
         .ok_or_else(not_found)?;
     check_status(&product, ProductStatus::InReview)?;
     let state_now = if given {
