@@ -1,6 +1,6 @@
-//! Products over REST (`/api/v1/products…`, `/api/v1/consents…`): reading them as the policy
-//! allows, the publication process for the secretariat, consent answers for providers, exports
-//! (STIX report, printable page) and seminar registration. The process itself is in
+//! Products over REST (`/api/v1/products…`): reading them as the policy allows, the
+//! publication process for the secretariat, exports (STIX report, printable page) and seminar
+//! registration (consent answers for providers: `api::consents`). The process itself is in
 //! `crate::products`.
 
 use axum::body::Body;
@@ -17,7 +17,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::common::{self, invalid};
-use crate::auth;
 use crate::error::ApiError;
 use crate::products::{self, Release, audience_labels, bulletin, export, seminars};
 use crate::state::AppState;
@@ -37,8 +36,6 @@ pub const PATHS: &[(&str, &str)] = &[
     ("get", "/products/{id}/print"),
     ("get", "/products/{id}/registrations"),
     ("post", "/products/{id}/registrations"),
-    ("get", "/consents"),
-    ("post", "/consents/{id}"),
 ];
 
 /// Largest product body accepted (the body text is limited to 256 KiB by the model).
@@ -60,8 +57,6 @@ pub fn routes() -> Router<AppState> {
             "/products/{id}/registrations",
             get(registrations).post(register),
         )
-        .route("/consents", get(my_consents))
-        .route("/consents/{id}", post(answer))
 }
 
 fn time(t: i64) -> String {
@@ -115,7 +110,7 @@ pub fn product_json(p: &Product, refs: &[String], principal: &Principal) -> Valu
     v
 }
 
-fn consent_json(c: &ConsentRequest, p: Option<&Product>) -> Value {
+pub(super) fn consent_json(c: &ConsentRequest, p: Option<&Product>) -> Value {
     let mut v = json!({
         "id": c.id,
         "record": c.record,
@@ -494,79 +489,4 @@ async fn bulletin_draft(
         Json(product_json(&p, &refs, &principal)),
     )
         .into_response())
-}
-
-/// `GET /consents`: requests addressed to the caller's organisation, newest first.
-async fn my_consents(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let me = common::member(&state, &headers).await?;
-    let requests = state.store.consent_requests_to(me.org).await?;
-    let mut out = Vec::with_capacity(requests.len());
-    for c in &requests {
-        // A product classified above the reader's clearance is not described to them (nor may
-        // they answer for it): someone of the organisation cleared for it must.
-        let p = state
-            .store
-            .product(c.product)
-            .await?
-            .filter(|p| p.release.classification <= me.clearance);
-        if let Some(p) = p {
-            out.push(consent_json(c, Some(&p)));
-        }
-    }
-    Ok(Json(json!({ "consent_requests": out })))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AnswerBody {
-    answer: ConsentWord,
-    #[serde(default)]
-    comment: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum ConsentWord {
-    Given,
-    Refused,
-}
-
-/// `POST /consents/{id}`: the provider's answer.
-async fn answer(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    UrlPath(id): UrlPath<String>,
-    body: Body,
-) -> Result<Json<Value>, ApiError> {
-    let me = auth::principal(&state, &headers).await?;
-    let Principal::User(me) = me else {
-        return Err(ApiError::unauthorized());
-    };
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::not_found("Consent request not found"))?;
-    let b: AnswerBody = common::json_body(&headers, body).await?;
-    if b.comment
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > 2_000)
-    {
-        return Err(invalid(
-            "invalid_body",
-            "Invalid body",
-            "`comment` is longer than 2,000 characters",
-        ));
-    }
-    let c = products::answer_consent(
-        &state,
-        &me,
-        id,
-        matches!(b.answer, ConsentWord::Given),
-        b.comment,
-    )
-    .await?;
-    let p = state.store.product(c.product).await?;
-    Ok(Json(consent_json(&c, p.as_ref())))
 }
