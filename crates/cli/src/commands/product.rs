@@ -4,21 +4,20 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use renkei_model::product::{ProductContent, parse_kind};
 use renkei_model::stix::Timestamp;
 use renkei_policy::{Identity, Principal};
+use renkei_server::AppState;
 use renkei_server::products::{self, Release, bulletin, export};
-use renkei_server::{AppState, OsEntropy, SystemClock};
 use renkei_store::Product;
 use serde::Deserialize;
 
+use crate::acting::{self, api};
 use crate::config::Config;
 use crate::output::Output;
-use crate::{audit_key, stores};
 
 #[derive(Debug, Subcommand)]
 pub enum ProductCommand {
@@ -124,13 +123,6 @@ struct ProductFile {
     release: Release,
 }
 
-fn api(e: renkei_server::error::ApiError) -> anyhow::Error {
-    match e.description {
-        Some(d) => anyhow!("{} ({}): {d}", e.title, e.code),
-        None => anyhow!("{} ({})", e.title, e.code),
-    }
-}
-
 fn login_of(command: &ProductCommand) -> &str {
     match command {
         ProductCommand::List(a) => &a.login,
@@ -157,31 +149,9 @@ fn line(p: &Product) -> String {
 }
 
 pub async fn run(config: Config, command: ProductCommand, out: Output) -> anyhow::Result<ExitCode> {
-    let store = stores::open(&config.database_url).await?;
-    let login = login_of(&command).to_owned();
-    let user = store
-        .user_by_login(&login)
-        .await?
-        .with_context(|| format!("no user with login `{login}`"))?;
-    let me: Identity = store
-        .identity(user.id)
-        .await?
-        .context("user without organisation")?;
-    renkei_server::auth::check_standing(&me, false).map_err(api)?;
-    let auditor = audit_key::start_auditor(&config, store.clone()).await?;
-    let state = AppState::with_auditor(
-        store,
-        config.server.clone(),
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-        auditor.clone(),
-    )
-    .await?;
-    let result = act(&state, &me, command, &out).await;
-    auditor
-        .shutdown()
-        .await
-        .context("could not close the audit log")?;
+    let acting = acting::as_login(&config, login_of(&command)).await?;
+    let result = act(&acting.state, &acting.me, command, &out).await;
+    acting.finish().await?;
     result.map(|()| ExitCode::SUCCESS)
 }
 

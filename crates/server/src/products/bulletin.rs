@@ -20,7 +20,8 @@ fn day(micros: i64) -> String {
     Timestamp::from_unix_micros(micros).to_stix()[..10].to_owned()
 }
 
-fn number(n: u64) -> String {
+/// `100000` as `100,000`, as the draft writes counts.
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -61,15 +62,15 @@ pub fn draft(s: &PeriodSummary, from: i64, until: i64) -> ProductContent {
     let _ = writeln!(
         body,
         "共有された記録 {} 件、目撃情報 {} 件 / {} records and {} sightings shared.",
-        number(s.records),
-        number(s.sightings),
-        number(s.records),
-        number(s.sightings)
+        thousands(s.records),
+        thousands(s.sightings),
+        thousands(s.records),
+        thousands(s.sightings)
     );
     let list = |pairs: Vec<(String, u64)>| {
         pairs
             .into_iter()
-            .map(|(k, n)| format!("{k} {}", number(n)))
+            .map(|(k, n)| format!("{k} {}", thousands(n)))
             .collect::<Vec<_>>()
             .join("、")
     };

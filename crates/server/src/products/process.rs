@@ -67,6 +67,26 @@ fn year_of(micros: i64) -> i32 {
         .unwrap_or(1970)
 }
 
+/// Saves a step taken from status `from` (409 if the product moved meanwhile) and audits it.
+async fn save_step(
+    state: &AppState,
+    me: &Identity,
+    p: &mut Product,
+    from: ProductStatus,
+    consents: Option<&[NewConsentRequest]>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    p.updated_at = state.clock.now_micros();
+    state
+        .store
+        .save_product(p, from, consents, p.updated_at)
+        .await?;
+    state
+        .audit(Some(me), action, p.number.to_string(), detail)
+        .await
+}
+
 /// Creates a draft.
 pub async fn create(
     state: &AppState,
@@ -125,19 +145,17 @@ pub async fn update(
         p.release = r.handling();
         p.handling = in_house(&p.release);
     }
-    p.updated_at = state.clock.now_micros();
-    state
-        .store
-        .save_product(&p, ProductStatus::Draft, None, p.updated_at)
-        .await?;
-    state
-        .audit(
-            Some(me),
-            action::UPDATE,
-            p.number.to_string(),
-            json!({ "id": p.id }),
-        )
-        .await?;
+    let detail = json!({ "id": p.id });
+    save_step(
+        state,
+        me,
+        &mut p,
+        ProductStatus::Draft,
+        None,
+        action::UPDATE,
+        detail,
+    )
+    .await?;
     Ok(p)
 }
 
@@ -252,19 +270,17 @@ pub async fn submit(
     let cited = cited(state, me, &p).await?;
     let asks = consents_needed(&p, &cited);
     p.status = ProductStatus::InReview;
-    p.updated_at = state.clock.now_micros();
-    state
-        .store
-        .save_product(&p, ProductStatus::Draft, Some(&asks), p.updated_at)
-        .await?;
-    state
-        .audit(
-            Some(me),
-            action::SUBMIT,
-            p.number.to_string(),
-            json!({ "id": p.id, "cited": cited.len(), "consents_requested": asks.len() }),
-        )
-        .await?;
+    let detail = json!({ "id": p.id, "cited": cited.len(), "consents_requested": asks.len() });
+    save_step(
+        state,
+        me,
+        &mut p,
+        ProductStatus::Draft,
+        Some(&asks),
+        action::SUBMIT,
+        detail,
+    )
+    .await?;
     let requests = state.store.consent_requests(p.id).await?;
     Ok((p, requests))
 }
@@ -279,19 +295,17 @@ pub async fn return_to_draft(
     check_author(me)?;
     check_status(&p, ProductStatus::InReview)?;
     p.status = ProductStatus::Draft;
-    p.updated_at = state.clock.now_micros();
-    state
-        .store
-        .save_product(&p, ProductStatus::InReview, None, p.updated_at)
-        .await?;
-    state
-        .audit(
-            Some(me),
-            action::RETURN,
-            p.number.to_string(),
-            json!({ "id": p.id, "reason": reason }),
-        )
-        .await?;
+    let detail = json!({ "id": p.id, "reason": reason });
+    save_step(
+        state,
+        me,
+        &mut p,
+        ProductStatus::InReview,
+        None,
+        action::RETURN,
+        detail,
+    )
+    .await?;
     Ok(p)
 }
 
@@ -376,18 +390,16 @@ pub async fn withdraw(
     }
     p.status = ProductStatus::Withdrawn;
     p.handling = in_house(&p.release);
-    p.updated_at = state.clock.now_micros();
-    state
-        .store
-        .save_product(&p, ProductStatus::Published, None, p.updated_at)
-        .await?;
-    state
-        .audit(
-            Some(me),
-            action::WITHDRAW,
-            p.number.to_string(),
-            json!({ "id": p.id, "reason": reason }),
-        )
-        .await?;
+    let detail = json!({ "id": p.id, "reason": reason });
+    save_step(
+        state,
+        me,
+        &mut p,
+        ProductStatus::Published,
+        None,
+        action::WITHDRAW,
+        detail,
+    )
+    .await?;
     Ok(p)
 }
