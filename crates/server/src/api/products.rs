@@ -364,20 +364,31 @@ async fn consents(
     ))
 }
 
+/// What an export shows its reader: the product, the cited records they may read, and the name
+/// of the secretariat that made it.
+async fn for_export(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Product, Vec<String>, String), ApiError> {
+    let (principal, p) = found(state, headers, id).await?;
+    let refs = export::visible_cites(state, &principal, &p).await?;
+    let org = state
+        .store
+        .org(p.org)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    Ok((p, refs, org.name))
+}
+
 /// `GET /products/{id}/stix`: the product as a STIX bundle.
 async fn stix(
     State(state): State<AppState>,
     headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
-    let (principal, p) = found(&state, &headers, &id).await?;
-    let refs = export::visible_cites(&state, &principal, &p).await?;
-    let org = state
-        .store
-        .org(p.org)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    let bundle = export::bundle(&p, &refs, &org.name, state.entropy.uuid_v4());
+    let (p, refs, org) = for_export(&state, &headers, &id).await?;
+    let bundle = export::bundle(&p, &refs, &org, state.entropy.uuid_v4());
     let mut res = Json(bundle).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -392,14 +403,8 @@ async fn print(
     headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
-    let (principal, p) = found(&state, &headers, &id).await?;
-    let refs = export::visible_cites(&state, &principal, &p).await?;
-    let org = state
-        .store
-        .org(p.org)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    let page = export::printable(&p, &refs, &org.name);
+    let (p, refs, org) = for_export(&state, &headers, &id).await?;
+    let page = export::printable(&p, &refs, &org);
     let mut res = page.into_response();
     let h = res.headers_mut();
     h.insert(
