@@ -611,6 +611,7 @@ pub async fn seed_products(state: &renkei_server::AppState) -> anyhow::Result<()
         recommended_actions: Vec::new(),
         cites: Vec::new(),
         seminar: None,
+        period: None,
     };
     let public = || Release {
         tlp: Tlp::Clear,
@@ -686,8 +687,13 @@ pub async fn seed_products(state: &renkei_server::AppState) -> anyhow::Result<()
     products::submit(state, &analyst, p).await.map_err(api)?;
 
     let now = state.clock.now_micros();
-    bulletin::create_draft(state, &analyst, now - 30 * 86_400_000_000, now + 1)
-        .await
-        .map_err(api)?;
+    bulletin::create_draft(
+        state,
+        &analyst,
+        Some(now - 30 * 86_400_000_000),
+        Some(now + 1),
+    )
+    .await
+    .map_err(api)?;
     Ok(())
 }

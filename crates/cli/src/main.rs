@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod acting;
 mod audit_key;
 mod commands;
 mod config;

@@ -193,6 +193,31 @@ pub struct ProductContent {
     pub cites: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seminar: Option<SeminarDetails>,
+    /// The period a bulletin or report covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+}
+
+/// The period a bulletin (every 2–3 weeks) or report (1–6 months) covers: STIX timestamps,
+/// `from` inclusive, `until` exclusive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    pub from: String,
+    pub until: String,
+}
+
+impl Period {
+    /// µs since the epoch, if both ends parse and `from` is before `until`.
+    pub fn micros(&self) -> Option<(i64, i64)> {
+        let from = crate::stix::Timestamp::parse(&self.from)
+            .ok()?
+            .unix_micros();
+        let until = crate::stix::Timestamp::parse(&self.until)
+            .ok()?
+            .unix_micros();
+        (from < until).then_some((from, until))
+    }
 }
 
 /// Limits on what an author may write, so one product cannot fill the store or a mail box.
@@ -268,6 +293,17 @@ impl ProductContent {
         }
         if self.severity.is_some() && kind != ProductKind::Alert {
             return bad("severity", "only alerts carry a severity");
+        }
+        if let Some(p) = &self.period {
+            if !matches!(kind, ProductKind::Bulletin | ProductKind::Report) {
+                return bad("period", "only bulletins and reports cover a period");
+            }
+            if p.micros().is_none() {
+                return bad(
+                    "period",
+                    "from and until must be STIX timestamps, from before until",
+                );
+            }
         }
         match (&self.seminar, kind) {
             (None, ProductKind::Seminar) => bad("seminar", "a seminar needs its details"),
@@ -369,6 +405,7 @@ mod tests {
             recommended_actions: vec!["マクロを無効にする".into()],
             cites: vec!["indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f".into()],
             seminar: None,
+            period: None,
         };
         assert!(c.check(ProductKind::Alert).is_ok());
         assert_eq!(

@@ -4,15 +4,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use clap::{Args, Subcommand};
-use renkei_server::{AppState, OsEntropy, SystemClock};
 
+use crate::acting::{self, api};
 use crate::config::Config;
 use crate::output::Output;
-use crate::{audit_key, stores};
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
@@ -38,13 +36,6 @@ pub struct FeedArgs {
     pub out: Option<PathBuf>,
 }
 
-fn api(e: renkei_server::error::ApiError) -> anyhow::Error {
-    match e.description {
-        Some(d) => anyhow!("{}: {d}", e.title),
-        None => anyhow!("{}", e.title),
-    }
-}
-
 pub async fn run(config: Config, command: ExportCommand, out: Output) -> anyhow::Result<ExitCode> {
     let ExportCommand::Feed(args) = command;
     let format =
@@ -55,32 +46,10 @@ pub async fn run(config: Config, command: ExportCommand, out: Output) -> anyhow:
         .map(renkei_server::feeds::parse_cursor)
         .transpose()
         .map_err(api)?;
-    let store = stores::open(&config.database_url).await?;
-    let user = store
-        .user_by_login(&args.login)
-        .await?
-        .with_context(|| format!("no user with login `{}`", args.login))?;
-    let me = store
-        .identity(user.id)
-        .await?
-        .context("user without organisation")?;
-    renkei_server::auth::check_standing(&me, false).map_err(api)?;
-    let auditor = audit_key::start_auditor(&config, store.clone()).await?;
-    let state = AppState::with_auditor(
-        store,
-        config.server.clone(),
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-        auditor.clone(),
-    )
-    .await?;
-    let feed = renkei_server::feeds::build(&state, &me, None, format, since)
-        .await
-        .map_err(api)?;
-    auditor
-        .shutdown()
-        .await
-        .context("could not close the audit log")?;
+    let acting = acting::as_login(&config, &args.login).await?;
+    let feed = renkei_server::feeds::build(&acting.state, &acting.me, None, format, since).await;
+    acting.finish().await?;
+    let feed = feed.map_err(api)?;
     match &args.out {
         Some(path) => std::fs::write(path, &feed.body)
             .with_context(|| format!("cannot write {}", path.display()))?,

@@ -4,21 +4,20 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use renkei_model::product::{ProductContent, parse_kind};
 use renkei_model::stix::Timestamp;
 use renkei_policy::{Identity, Principal};
+use renkei_server::AppState;
 use renkei_server::products::{self, Release, bulletin, export};
-use renkei_server::{AppState, OsEntropy, SystemClock};
 use renkei_store::Product;
 use serde::Deserialize;
 
+use crate::acting::{self, api};
 use crate::config::Config;
 use crate::output::Output;
-use crate::{audit_key, stores};
 
 #[derive(Debug, Subcommand)]
 pub enum ProductCommand {
@@ -82,12 +81,13 @@ pub struct CreateArgs {
 pub struct BulletinArgs {
     #[arg(long)]
     pub login: String,
-    /// Start of the period (RFC 3339, inclusive).
+    /// Start of the period (RFC 3339, inclusive); default: where the last bulletin ended, or
+    /// 14 days before --until.
     #[arg(long)]
-    pub from: String,
-    /// End of the period (RFC 3339, exclusive).
+    pub from: Option<String>,
+    /// End of the period (RFC 3339, exclusive); default: now.
     #[arg(long)]
-    pub until: String,
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -123,13 +123,6 @@ struct ProductFile {
     release: Release,
 }
 
-fn api(e: renkei_server::error::ApiError) -> anyhow::Error {
-    match e.description {
-        Some(d) => anyhow!("{} ({}): {d}", e.title, e.code),
-        None => anyhow!("{} ({})", e.title, e.code),
-    }
-}
-
 fn login_of(command: &ProductCommand) -> &str {
     match command {
         ProductCommand::List(a) => &a.login,
@@ -156,31 +149,9 @@ fn line(p: &Product) -> String {
 }
 
 pub async fn run(config: Config, command: ProductCommand, out: Output) -> anyhow::Result<ExitCode> {
-    let store = stores::open(&config.database_url).await?;
-    let login = login_of(&command).to_owned();
-    let user = store
-        .user_by_login(&login)
-        .await?
-        .with_context(|| format!("no user with login `{login}`"))?;
-    let me: Identity = store
-        .identity(user.id)
-        .await?
-        .context("user without organisation")?;
-    renkei_server::auth::check_standing(&me, false).map_err(api)?;
-    let auditor = audit_key::start_auditor(&config, store.clone()).await?;
-    let state = AppState::with_auditor(
-        store,
-        config.server.clone(),
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-        auditor.clone(),
-    )
-    .await?;
-    let result = act(&state, &me, command, &out).await;
-    auditor
-        .shutdown()
-        .await
-        .context("could not close the audit log")?;
+    let acting = acting::as_login(&config, login_of(&command)).await?;
+    let result = act(&acting.state, &acting.me, command, &out).await;
+    acting.finish().await?;
     result.map(|()| ExitCode::SUCCESS)
 }
 
@@ -252,11 +223,11 @@ async fn act(
             shown(&p, &p.content.cites);
         }
         ProductCommand::Bulletin(a) => {
-            let t = |s: &str| Timestamp::parse(s).map(|t| t.unix_micros());
-            let (from, until) = (t(&a.from)?, t(&a.until)?);
-            if from >= until {
-                bail!("--from must be before --until");
-            }
+            let t = |s: Option<&str>| {
+                s.map(|s| Timestamp::parse(s).map(|t| t.unix_micros()))
+                    .transpose()
+            };
+            let (from, until) = (t(a.from.as_deref())?, t(a.until.as_deref())?);
             let p = bulletin::create_draft(state, me, from, until)
                 .await
                 .map_err(api)?;

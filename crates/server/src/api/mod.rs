@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) mod common;
+pub mod consents;
 pub mod correlation;
 pub mod lookup;
 pub mod membership;
@@ -45,6 +46,7 @@ pub fn paths() -> Vec<(&'static str, &'static str)> {
         correlation::PATHS,
         reciprocity::PATHS,
         products::PATHS,
+        consents::PATHS,
         notifications::PATHS,
         subscriptions::PATHS,
     ]
@@ -69,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(correlation::routes())
         .merge(reciprocity::routes())
         .merge(products::routes())
+        .merge(consents::routes())
         .merge(notifications::routes())
         .merge(subscriptions::routes())
         .fallback(|| async { ApiError::not_found("No such API endpoint") })

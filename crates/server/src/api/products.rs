@@ -1,6 +1,6 @@
-//! Products over REST (`/api/v1/products…`, `/api/v1/consents…`): reading them as the policy
-//! allows, the publication process for the secretariat, consent answers for providers, exports
-//! (STIX report, printable page) and seminar registration. The process itself is in
+//! Products over REST (`/api/v1/products…`): reading them as the policy allows, the
+//! publication process for the secretariat, exports (STIX report, printable page) and seminar
+//! registration (consent answers for providers: `api::consents`). The process itself is in
 //! `crate::products`.
 
 use axum::body::Body;
@@ -17,7 +17,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::common::{self, invalid};
-use crate::auth;
 use crate::error::ApiError;
 use crate::products::{self, Release, audience_labels, bulletin, export, seminars};
 use crate::state::AppState;
@@ -37,8 +36,6 @@ pub const PATHS: &[(&str, &str)] = &[
     ("get", "/products/{id}/print"),
     ("get", "/products/{id}/registrations"),
     ("post", "/products/{id}/registrations"),
-    ("get", "/consents"),
-    ("post", "/consents/{id}"),
 ];
 
 /// Largest product body accepted (the body text is limited to 256 KiB by the model).
@@ -60,8 +57,6 @@ pub fn routes() -> Router<AppState> {
             "/products/{id}/registrations",
             get(registrations).post(register),
         )
-        .route("/consents", get(my_consents))
-        .route("/consents/{id}", post(answer))
 }
 
 fn time(t: i64) -> String {
@@ -93,6 +88,9 @@ pub fn product_json(p: &Product, refs: &[String], principal: &Principal) -> Valu
     if let Some(s) = &c.seminar {
         v["seminar"] = json!(s);
     }
+    if let Some(period) = &c.period {
+        v["period"] = json!(period);
+    }
     if let Some(t) = p.published_at {
         v["published"] = json!(time(t));
     }
@@ -112,7 +110,7 @@ pub fn product_json(p: &Product, refs: &[String], principal: &Principal) -> Valu
     v
 }
 
-fn consent_json(c: &ConsentRequest, p: Option<&Product>) -> Value {
+pub(super) fn consent_json(c: &ConsentRequest, p: Option<&Product>) -> Value {
     let mut v = json!({
         "id": c.id,
         "record": c.record,
@@ -366,20 +364,31 @@ async fn consents(
     ))
 }
 
+/// What an export shows its reader: the product, the cited records they may read, and the name
+/// of the secretariat that made it.
+async fn for_export(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Product, Vec<String>, String), ApiError> {
+    let (principal, p) = found(state, headers, id).await?;
+    let refs = export::visible_cites(state, &principal, &p).await?;
+    let org = state
+        .store
+        .org(p.org)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    Ok((p, refs, org.name))
+}
+
 /// `GET /products/{id}/stix`: the product as a STIX bundle.
 async fn stix(
     State(state): State<AppState>,
     headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
-    let (principal, p) = found(&state, &headers, &id).await?;
-    let refs = export::visible_cites(&state, &principal, &p).await?;
-    let org = state
-        .store
-        .org(p.org)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    let bundle = export::bundle(&p, &refs, &org.name, state.entropy.uuid_v4());
+    let (p, refs, org) = for_export(&state, &headers, &id).await?;
+    let bundle = export::bundle(&p, &refs, &org, state.entropy.uuid_v4());
     let mut res = Json(bundle).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -394,14 +403,8 @@ async fn print(
     headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
-    let (principal, p) = found(&state, &headers, &id).await?;
-    let refs = export::visible_cites(&state, &principal, &p).await?;
-    let org = state
-        .store
-        .org(p.org)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    let page = export::printable(&p, &refs, &org.name);
+    let (p, refs, org) = for_export(&state, &headers, &id).await?;
+    let page = export::printable(&p, &refs, &org);
     let mut res = page.into_response();
     let h = res.headers_mut();
     h.insert(
@@ -451,8 +454,10 @@ async fn register(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PeriodBody {
-    from: String,
-    until: String,
+    /// Default: where the last bulletin ended (or 14 days before `until`).
+    from: Option<String>,
+    /// Default: now.
+    until: Option<String>,
 }
 
 /// `POST /products/bulletin-draft`: a bulletin draft from the period's data.
@@ -462,20 +467,25 @@ async fn bulletin_draft(
     body: Body,
 ) -> Result<Response, ApiError> {
     let me = common::member(&state, &headers).await?;
-    let b: PeriodBody = common::json_body(&headers, body).await?;
+    let b: PeriodBody = if headers.get(header::CONTENT_TYPE).is_some() {
+        common::json_body(&headers, body).await?
+    } else {
+        PeriodBody {
+            from: None,
+            until: None,
+        }
+    };
     let instant = |what: &str, t: &str| {
         Timestamp::parse(t)
             .map(|t| t.unix_micros())
             .map_err(|e| invalid("invalid_body", &format!("Invalid `{what}`"), e.to_string()))
     };
-    let (from, until) = (instant("from", &b.from)?, instant("until", &b.until)?);
-    if from >= until {
-        return Err(invalid(
-            "invalid_body",
-            "Invalid period",
-            "`from` must be before `until`.",
-        ));
-    }
+    let from = b.from.as_deref().map(|t| instant("from", t)).transpose()?;
+    let until = b
+        .until
+        .as_deref()
+        .map(|t| instant("until", t))
+        .transpose()?;
     let p = bulletin::create_draft(&state, &me, from, until).await?;
     let principal = Principal::User(me);
     let refs = export::visible_cites(&state, &principal, &p).await?;
@@ -484,71 +494,4 @@ async fn bulletin_draft(
         Json(product_json(&p, &refs, &principal)),
     )
         .into_response())
-}
-
-/// `GET /consents`: requests addressed to the caller's organisation, newest first.
-async fn my_consents(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let me = common::member(&state, &headers).await?;
-    let requests = state.store.consent_requests_to(me.org).await?;
-    let mut out = Vec::with_capacity(requests.len());
-    for c in &requests {
-        let p = state.store.product(c.product).await?;
-        out.push(consent_json(c, p.as_ref()));
-    }
-    Ok(Json(json!({ "consent_requests": out })))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AnswerBody {
-    answer: ConsentWord,
-    #[serde(default)]
-    comment: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum ConsentWord {
-    Given,
-    Refused,
-}
-
-/// `POST /consents/{id}`: the provider's answer.
-async fn answer(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    UrlPath(id): UrlPath<String>,
-    body: Body,
-) -> Result<Json<Value>, ApiError> {
-    let me = auth::principal(&state, &headers).await?;
-    let Principal::User(me) = me else {
-        return Err(ApiError::unauthorized());
-    };
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::not_found("Consent request not found"))?;
-    let b: AnswerBody = common::json_body(&headers, body).await?;
-    if b.comment
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > 2_000)
-    {
-        return Err(invalid(
-            "invalid_body",
-            "Invalid body",
-            "`comment` is longer than 2,000 characters",
-        ));
-    }
-    let c = products::answer_consent(
-        &state,
-        &me,
-        id,
-        matches!(b.answer, ConsentWord::Given),
-        b.comment,
-    )
-    .await?;
-    let p = state.store.product(c.product).await?;
-    Ok(Json(consent_json(&c, p.as_ref())))
 }

@@ -6,8 +6,9 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+use axum::http::StatusCode;
 use renkei_model::handling::Tlp;
-use renkei_model::product::{ProductContent, limits};
+use renkei_model::product::{Period, ProductContent, ProductKind, ProductStatus, limits};
 use renkei_model::stix::Timestamp;
 use renkei_policy::{Identity, Path, Principal, ReadScope};
 use renkei_store::{PeriodSummary, Product, RecordQuery};
@@ -19,7 +20,8 @@ fn day(micros: i64) -> String {
     Timestamp::from_unix_micros(micros).to_stix()[..10].to_owned()
 }
 
-fn number(n: u64) -> String {
+/// `100000` as `100,000`, as the draft writes counts.
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -31,6 +33,26 @@ fn number(n: u64) -> String {
     out
 }
 
+/// How often bulletins appear (seed 003: every 2–3 weeks): the default period of a draft when
+/// no bulletin came before.
+pub const CADENCE_DAYS: i64 = 14;
+
+/// Where the next bulletin starts: where the last one (not withdrawn) ended, so the series has
+/// no gaps; or [`CADENCE_DAYS`] before `until` for the first.
+async fn next_period_start(state: &AppState, until: i64) -> Result<i64, ApiError> {
+    let last = state
+        .store
+        .list_products()
+        .await?
+        .into_iter()
+        .filter(|p| p.kind() == ProductKind::Bulletin && p.status != ProductStatus::Withdrawn)
+        .filter_map(|p| p.content.period.as_ref().and_then(Period::micros))
+        .map(|(_, end)| end)
+        .filter(|end| *end < until)
+        .max();
+    Ok(last.unwrap_or(until - CADENCE_DAYS * 86_400_000_000))
+}
+
 /// The draft for [`from`, `until`) from the period's summary.
 pub fn draft(s: &PeriodSummary, from: i64, until: i64) -> ProductContent {
     let (first, last) = (day(from), day(until - 1));
@@ -40,15 +62,15 @@ pub fn draft(s: &PeriodSummary, from: i64, until: i64) -> ProductContent {
     let _ = writeln!(
         body,
         "共有された記録 {} 件、目撃情報 {} 件 / {} records and {} sightings shared.",
-        number(s.records),
-        number(s.sightings),
-        number(s.records),
-        number(s.sightings)
+        thousands(s.records),
+        thousands(s.sightings),
+        thousands(s.records),
+        thousands(s.sightings)
     );
     let list = |pairs: Vec<(String, u64)>| {
         pairs
             .into_iter()
-            .map(|(k, n)| format!("{k} {}", number(n)))
+            .map(|(k, n)| format!("{k} {}", thousands(n)))
             .collect::<Vec<_>>()
             .join("、")
     };
@@ -129,6 +151,10 @@ pub fn draft(s: &PeriodSummary, from: i64, until: i64) -> ProductContent {
         recommended_actions: Vec::new(),
         cites: cites.into_iter().take(limits::CITES).collect(),
         seminar: None,
+        period: Some(Period {
+            from: Timestamp::from_unix_micros(from).to_stix(),
+            until: Timestamp::from_unix_micros(until).to_stix(),
+        }),
     }
 }
 
@@ -142,14 +168,27 @@ fn defang(v: &str) -> String {
 pub async fn create_draft(
     state: &AppState,
     me: &Identity,
-    from: i64,
-    until: i64,
+    from: Option<i64>,
+    until: Option<i64>,
 ) -> Result<Product, ApiError> {
     if !me.is_secretariat() {
         return Err(ApiError::forbidden(
             "not_product_author",
             "Only the secretariat's analysts write and approve products",
         ));
+    }
+    let until = until.unwrap_or_else(|| state.clock.now_micros());
+    let from = match from {
+        Some(f) => f,
+        None => next_period_start(state, until).await?,
+    };
+    if from >= until {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "Invalid period",
+        )
+        .with_description("`from` must be before `until`."));
     }
     let mut summary = state.store.period_summary(from, until).await?;
     keep_citable(state, me, &mut summary).await?;
@@ -160,14 +199,7 @@ pub async fn create_draft(
         classification: Default::default(),
         public: false,
     };
-    super::create(
-        state,
-        me,
-        renkei_model::product::ProductKind::Bulletin,
-        content,
-        release,
-    )
-    .await
+    super::create(state, me, ProductKind::Bulletin, content, release).await
 }
 
 /// Names in the draft only records the analyst may read and that may appear in a product at

@@ -80,6 +80,9 @@ pub fn report(p: &Product, refs: &[String]) -> Value {
     if let Some(s) = &c.seminar {
         product["seminar"] = json!(s);
     }
+    if let Some(period) = &c.period {
+        product["period"] = json!(period);
+    }
     json!({
         "type": "report",
         "spec_version": "2.1",

@@ -17,11 +17,15 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub mod bulletin;
+mod consent;
 pub mod export;
 mod process;
+mod release;
 pub mod seminars;
 
+pub use consent::answer_consent;
 pub use process::*;
+pub use release::{Release, audience_labels};
 
 /// The product as the policy sees it: a record of the secretariat with the product's current
 /// handling.

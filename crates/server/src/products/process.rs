@@ -7,20 +7,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::StatusCode;
 use renkei_model::account::{OrgKind, Role};
-use renkei_model::handling::{
-    Attribution, Audience, AudienceEntry, Classification, Handling, Pap, Tlp, Use, Uses,
-};
+use renkei_model::handling::{Handling, Tlp, Use};
 use renkei_model::ids::{OrgId, ProductId};
 use renkei_model::product::{ConsentState, ProductContent, ProductKind, ProductStatus};
 use renkei_model::stix::Timestamp;
 use renkei_policy::{Identity, Path, Principal, ReadScope, RecordMeta, needs_consent};
 use renkei_store::{
-    ConsentAnswer, ConsentRequest, NewConsentRequest, NewProduct, Product, RecordQuery,
-    VersionFilter,
+    ConsentRequest, NewConsentRequest, NewProduct, Product, RecordQuery, VersionFilter,
 };
-use serde::Deserialize;
 use serde_json::json;
 
+use super::release::{Release, in_house, super_invalid};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -33,76 +30,6 @@ pub mod action {
     pub const PUBLISH: &str = "product.publish";
     pub const WITHDRAW: &str = "product.withdraw";
     pub const CONSENT: &str = "product.consent";
-}
-
-/// Who receives a product once published, as its author chooses it.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Release {
-    pub tlp: Tlp,
-    pub audience: Audience,
-    #[serde(default)]
-    pub classification: Classification,
-    /// Also to the public (① and ⑥ only; TLP:CLEAR, unclassified).
-    #[serde(default)]
-    pub public: bool,
-}
-
-impl Release {
-    /// The handling the product gets when published.
-    fn handling(&self) -> Handling {
-        Handling {
-            tlp: self.tlp,
-            audience: self.audience.clone(),
-            classification: self.classification,
-            uses: if self.public {
-                Uses::NONE.with(Use::Publication)
-            } else {
-                Uses::NONE
-            },
-            attribution: Attribution::Named,
-            pap: Pap::Clear,
-        }
-    }
-
-    /// What the author may not ask for: TLP:RED (rule 3), a provider-only audience, the public
-    /// for the members-only kinds or without TLP:CLEAR and classification 0.
-    fn check(&self, kind: ProductKind, me: &Identity) -> Result<(), ApiError> {
-        let bad = |d: &str| Err(super_invalid("invalid_release", "Invalid release", d));
-        if self.classification > me.clearance {
-            return bad("A product cannot be classified above its author's clearance.");
-        }
-        if self.tlp == Tlp::Red {
-            return bad(
-                "Products are never TLP:RED: share such information as records with named users.",
-            );
-        }
-        if self.audience.is_provider_only() {
-            return bad("A product's audience cannot be `provider`.");
-        }
-        if self.public {
-            if !kind.may_be_public() {
-                return bad("Only alerts and seminars may be released to the public.");
-            }
-            if self.tlp != Tlp::Clear || self.classification != Classification::UNCLASSIFIED {
-                return bad("A public release must be TLP:CLEAR and unclassified.");
-            }
-        }
-        Ok(())
-    }
-}
-
-fn super_invalid(code: &'static str, title: &str, d: &str) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, title).with_description(d)
-}
-
-/// The handling of a product not (or no longer) published: the secretariat's alone.
-fn in_house(release: &Handling) -> Handling {
-    Handling {
-        audience: Audience::secretariat(),
-        uses: Uses::NONE,
-        ..release.clone()
-    }
 }
 
 /// Writers of products: analysts and administrators of the secretariat.
@@ -123,7 +50,7 @@ fn check_content(kind: ProductKind, content: &ProductContent) -> Result<(), ApiE
         .map_err(|e| super_invalid("invalid_product", "Invalid product", &e.to_string()))
 }
 
-fn check_status(p: &Product, wanted: ProductStatus) -> Result<(), ApiError> {
+pub(super) fn check_status(p: &Product, wanted: ProductStatus) -> Result<(), ApiError> {
     if p.status == wanted {
         return Ok(());
     }
@@ -138,6 +65,26 @@ fn year_of(micros: i64) -> i32 {
     Timestamp::from_unix_micros(micros).to_stix()[..4]
         .parse()
         .unwrap_or(1970)
+}
+
+/// Saves a step taken from status `from` (409 if the product moved meanwhile) and audits it.
+async fn save_step(
+    state: &AppState,
+    me: &Identity,
+    p: &mut Product,
+    from: ProductStatus,
+    consents: Option<&[NewConsentRequest]>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    p.updated_at = state.clock.now_micros();
+    state
+        .store
+        .save_product(p, from, consents, p.updated_at)
+        .await?;
+    state
+        .audit(Some(me), action, p.number.to_string(), detail)
+        .await
 }
 
 /// Creates a draft.
@@ -198,19 +145,17 @@ pub async fn update(
         p.release = r.handling();
         p.handling = in_house(&p.release);
     }
-    p.updated_at = state.clock.now_micros();
-    state
-        .store
-        .save_product(&p, ProductStatus::Draft, None, p.updated_at)
-        .await?;
-    state
-        .audit(
-            Some(me),
-            action::UPDATE,
-            p.number.to_string(),
-            json!({ "id": p.id }),
-        )
-        .await?;
+    let detail = json!({ "id": p.id });
+    save_step(
+        state,
+        me,
+        &mut p,
+        ProductStatus::Draft,
+        None,
+        action::UPDATE,
+        detail,
+    )
+    .await?;
     Ok(p)
 }
 
@@ -325,19 +270,17 @@ pub async fn submit(
     let cited = cited(state, me, &p).await?;
     let asks = consents_needed(&p, &cited);
     p.status = ProductStatus::InReview;
-    p.updated_at = state.clock.now_micros();
-    state
-        .store
-        .save_product(&p, ProductStatus::Draft, Some(&asks), p.updated_at)
-        .await?;
-    state
-        .audit(
-            Some(me),
-            action::SUBMIT,
-            p.number.to_string(),
-            json!({ "id": p.id, "cited": cited.len(), "consents_requested": asks.len() }),
-        )
-        .await?;
+    let detail = json!({ "id": p.id, "cited": cited.len(), "consents_requested": asks.len() });
+    save_step(
+        state,
+        me,
+        &mut p,
+        ProductStatus::Draft,
+        Some(&asks),
+        action::SUBMIT,
+        detail,
+    )
+    .await?;
     let requests = state.store.consent_requests(p.id).await?;
     Ok((p, requests))
 }
@@ -352,19 +295,17 @@ pub async fn return_to_draft(
     check_author(me)?;
     check_status(&p, ProductStatus::InReview)?;
     p.status = ProductStatus::Draft;
-    p.updated_at = state.clock.now_micros();
-    state
-        .store
-        .save_product(&p, ProductStatus::InReview, None, p.updated_at)
-        .await?;
-    state
-        .audit(
-            Some(me),
-            action::RETURN,
-            p.number.to_string(),
-            json!({ "id": p.id, "reason": reason }),
-        )
-        .await?;
+    let detail = json!({ "id": p.id, "reason": reason });
+    save_step(
+        state,
+        me,
+        &mut p,
+        ProductStatus::InReview,
+        None,
+        action::RETURN,
+        detail,
+    )
+    .await?;
     Ok(p)
 }
 
@@ -449,80 +390,16 @@ pub async fn withdraw(
     }
     p.status = ProductStatus::Withdrawn;
     p.handling = in_house(&p.release);
-    p.updated_at = state.clock.now_micros();
-    state
-        .store
-        .save_product(&p, ProductStatus::Published, None, p.updated_at)
-        .await?;
-    state
-        .audit(
-            Some(me),
-            action::WITHDRAW,
-            p.number.to_string(),
-            json!({ "id": p.id, "reason": reason }),
-        )
-        .await?;
+    let detail = json!({ "id": p.id, "reason": reason });
+    save_step(
+        state,
+        me,
+        &mut p,
+        ProductStatus::Published,
+        None,
+        action::WITHDRAW,
+        detail,
+    )
+    .await?;
     Ok(p)
-}
-
-/// A provider answers a consent request addressed to its organisation; only while the
-/// product is in review.
-pub async fn answer_consent(
-    state: &AppState,
-    me: &Identity,
-    id: i64,
-    given: bool,
-    comment: Option<String>,
-) -> Result<ConsentRequest, ApiError> {
-    if !me.can_write() {
-        return Err(ApiError::forbidden(
-            "cannot_write",
-            "You may not answer for your organisation",
-        ));
-    }
-    let not_found = || ApiError::not_found("Consent request not found");
-    let request = state
-        .store
-        .consent_requests_to(me.org)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(not_found)?;
-    let product = state
-        .store
-        .product(request.product)
-        .await?
-        .ok_or_else(not_found)?;
-    check_status(&product, ProductStatus::InReview)?;
-    let state_now = if given {
-        ConsentState::Given
-    } else {
-        ConsentState::Refused
-    };
-    let answered = state
-        .store
-        .answer_consent(&ConsentAnswer {
-            id,
-            provider: me.org,
-            state: state_now,
-            by: me.user,
-            at: state.clock.now_micros(),
-            comment,
-        })
-        .await?
-        .ok_or_else(not_found)?;
-    state
-        .audit(
-            Some(me),
-            action::CONSENT,
-            product.number.to_string(),
-            json!({ "request": id, "record": answered.record, "answer": state_now }),
-        )
-        .await?;
-    Ok(answered)
-}
-
-/// Members of the audience named in a release, for display (`sector:finance`, `members`…).
-pub fn audience_labels(h: &Handling) -> Vec<String> {
-    h.audience.entries().map(AudienceEntry::to_string).collect()
 }

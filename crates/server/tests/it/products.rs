@@ -631,6 +631,35 @@ async fn bulletin_drafts_gather_the_period(app: TestApp) {
     assert!(body.contains("押収サーバ"), "{body}");
     assert!(body.contains("共有された記録 4 件"), "{body}");
     assert!(!body.contains("極秘"), "{body}");
+    assert_eq!(
+        draft["period"]["until"], "2100-01-01T00:00:00.000Z",
+        "{draft}"
+    );
+    // Without a period, the next bulletin starts where the last one ended.
+    let r = post(
+        &app,
+        &format!("{API}/products/bulletin-draft"),
+        &c.author,
+        json!({ "from": "2026-01-01T00:00:00Z", "until": "2026-01-15T00:00:00Z" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = app
+        .send(
+            Method::POST,
+            &format!("{API}/products/bulletin-draft"),
+            Some(&c.author),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(
+        r.json()["period"]["from"],
+        "2026-01-15T00:00:00.000Z",
+        "{}",
+        r.text()
+    );
     assert_eq!(draft["all_cites"].as_array().unwrap().len(), 2, "{draft}");
     let r = post(
         &app,
@@ -763,7 +792,70 @@ async fn bad_products_are_refused_with_a_code(app: TestApp) {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
+/// A consent request for a classified release is described only to the provider's users
+/// cleared for it; others neither see it nor answer it.
+async fn classified_consent_requests_need_clearance(app: TestApp) {
+    let c = cast(&app).await;
+    let id = format!("indicator--{}", Uuid::new_v4());
+    let finance_only = json!({ "tlp": "TLP:AMBER", "audience": ["sector:finance"], "classification": 0,
+        "uses": [], "attribution": "named", "pap": "PAP:AMBER" });
+    app.post_records(
+        &c.bank_a,
+        finance_only,
+        vec![indicator_with_id(
+            &id,
+            "2026-11-01T00:00:00.000Z",
+            "C2",
+            &[],
+        )],
+    )
+    .await;
+    let release = json!({ "tlp": "TLP:AMBER", "audience": ["members"], "classification": 2 });
+    let r = post(
+        &app,
+        &format!("{API}/products"),
+        &c.author,
+        alert("機密の分析", &[&id], release),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let number = r.json()["number"].as_str().unwrap().to_owned();
+    let r = post(
+        &app,
+        &format!("{API}/products/{number}/submit"),
+        &c.author,
+        json!({}),
+    )
+    .await;
+    let request = r.json()["consent_requests"][0]["id"].as_i64().unwrap();
+    // bank_a's user has clearance 1.
+    let mine = app.get(&format!("{API}/consents"), Some(&c.bank_a)).await;
+    assert!(!mine.text().contains("機密の分析"), "{}", mine.text());
+    let r = post(
+        &app,
+        &format!("{API}/consents/{request}"),
+        &c.bank_a,
+        json!({ "answer": "given" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let cleared = app
+        .user(c.bank_a.org, "bank-a-cleared", Role::Contributor, 2, false)
+        .await;
+    let mine = app.get(&format!("{API}/consents"), Some(&cleared)).await;
+    assert!(mine.text().contains("機密の分析"), "{}", mine.text());
+    let r = post(
+        &app,
+        &format!("{API}/consents/{request}"),
+        &cleared,
+        json!({ "answer": "given" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
 on_both_stores!(
+    classified_consent_requests_need_clearance,
     products_reach_tiers_as_the_seed_table_says,
     an_uncleared_record_blocks_publication,
     records_with_publication_consent_need_no_request,

@@ -17,6 +17,7 @@ fn content(title: &str) -> ProductContent {
         recommended_actions: vec![],
         cites: vec![],
         seminar: None,
+        period: None,
     }
 }
 

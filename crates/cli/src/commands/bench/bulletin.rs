@@ -123,7 +123,10 @@ pub(super) async fn bulletin(args: BulletinArgs, out: Output) -> anyhow::Result<
         }
         let draft: serde_json::Value = serde_json::from_slice(&bytes)?;
         let text = draft["body"].as_str().unwrap_or_default();
-        if !text.contains(&format!("共有された記録 {} 件", thousands(args.records))) {
+        if !text.contains(&format!(
+            "共有された記録 {} 件",
+            renkei_server::products::bulletin::thousands(args.records as u64)
+        )) {
             bail!("the draft does not count the period's records: {text}");
         }
         cites = draft["all_cites"].as_array().map_or(0, Vec::len);
@@ -152,16 +155,4 @@ pub(super) async fn bulletin(args: BulletinArgs, out: Output) -> anyhow::Result<
     );
     s.finish().await;
     Ok(ExitCode::SUCCESS)
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
