@@ -48,7 +48,7 @@ try {
   });
   const shot = async (name) => {
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-    console.log(`  screenshot: docs/screenshots/${name}.png`);
+    console.log(`  screenshot: ${join(shots, `${name}.png`)}`);
   };
 
   console.log("journey: the public portal in Japanese");
