@@ -187,15 +187,16 @@ fn record_id(raw: &str) -> Result<StixId, ApiError> {
     StixId::parse(raw).map_err(|_| ApiError::not_found("Record not found"))
 }
 
-/// `GET /records/{id}`: the latest version the caller may see, and the list of versions.
-async fn detail(
-    State(state): State<AppState>,
-    UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let (principal, me) = member(&state, &headers).await?;
-    let id = record_id(&id)?;
-    let scope = ReadScope::of(&principal, Path::Raw);
+/// The latest version of a record `principal` may see (with body and handling) and every
+/// version they may see (without); 404 alike when none exists or none may be seen. The read is
+/// audited under `audit_path` if sensitive. Shared by the REST API and the web UI.
+pub(crate) async fn latest_and_versions(
+    state: &AppState,
+    principal: &Principal,
+    id: &StixId,
+    audit_path: &str,
+) -> Result<(RecordRow, Vec<RecordRow>), ApiError> {
+    let scope = ReadScope::of(principal, Path::Raw);
     let query = |versions, with_body| RecordQuery {
         ids: vec![id.to_string()],
         types: Vec::new(),
@@ -206,21 +207,33 @@ async fn detail(
         with_body,
         with_handling: with_body,
     };
-    let latest = state
+    let mut latest = state
         .store
         .query_records(&scope, &query(VersionFilter::default(), true))
         .await?;
-    let Some(row) = latest.first() else {
+    if latest.is_empty() {
         return Err(ApiError::not_found("Record not found"));
-    };
+    }
     let versions = state
         .store
         .query_records(&scope, &query(VersionFilter::all(), false))
         .await?;
     state
-        .audit_reads(&principal, "api/records/{id}", latest.iter())
+        .audit_reads(principal, audit_path, latest.iter())
         .await?;
-    let mut out = record_json(&me, &principal, row);
+    Ok((latest.swap_remove(0), versions))
+}
+
+/// `GET /records/{id}`: the latest version the caller may see, and the list of versions.
+async fn detail(
+    State(state): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let (principal, me) = member(&state, &headers).await?;
+    let id = record_id(&id)?;
+    let (row, versions) = latest_and_versions(&state, &principal, &id, "api/records/{id}").await?;
+    let mut out = record_json(&me, &principal, &row);
     out["versions"] = versions
         .iter()
         .map(|v| Value::from(v.version.to_stix()))

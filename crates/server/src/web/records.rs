@@ -11,7 +11,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use renkei_model::stix::{StixId, Timestamp};
 use renkei_policy::{Path, Principal, ReadScope};
-use renkei_store::{RecordQuery, RecordRow, SearchQuery, VersionFilter};
+use renkei_store::{RecordRow, SearchQuery};
 use serde_json::Value;
 
 use super::layout::{badge, tlp_badge, when};
@@ -139,29 +139,14 @@ pub async fn detail(
     let r = async {
         let id = StixId::parse(&id).map_err(|_| ApiError::not_found("Record not found"))?;
         let principal = Principal::User(me.clone());
-        let scope = ReadScope::of(&principal, Path::Raw);
-        let query = |versions, with_body| RecordQuery {
-            ids: vec![id.to_string()],
-            types: Vec::new(),
-            versions,
-            spec_versions: None,
-            added_after: None,
-            limit: state.config.max_page_size,
-            with_body,
-            with_handling: with_body,
-        };
-        let latest = state
-            .store
-            .query_records(&scope, &query(VersionFilter::default(), true))
-            .await?;
-        let Some(row) = latest.first() else {
-            return Err(ApiError::not_found("Record not found"));
-        };
-        let versions = state
-            .store
-            .query_records(&scope, &query(VersionFilter::all(), false))
-            .await?;
-        state.audit_reads(&principal, "web/records/{id}", latest.iter()).await?;
+        let (row, versions) = crate::api::records::latest_and_versions(
+            &state,
+            &principal,
+            &id,
+            "web/records/{id}",
+        )
+        .await?;
+        let row = &row;
         let shown = crate::api::records::record_json(&me, &principal, row);
         let object = &shown["object"];
         let text = |k: &str| object.get(k).and_then(Value::as_str).map(str::to_owned);
