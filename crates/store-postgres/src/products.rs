@@ -8,9 +8,9 @@ use renkei_model::handling::Sector;
 use renkei_model::ids::{OrgId, ProductId, UserId};
 use renkei_model::product::{ConsentState, ProductNumber, ProductStatus};
 use renkei_store::{
-    ConsentAnswer, ConsentRequest, NewConsentRequest, NewProduct, PeriodRecord, PeriodSummary,
-    Product, Registered, Registration, SUMMARY_LIST, SUMMARY_RECORDS_PER_VALUE, StoreError,
-    StoreResult, THREAT_TYPES, TopValue,
+    COUNTED_NOT_AUDIENCE, COUNTED_NOT_TLP, ConsentAnswer, ConsentRequest, NewConsentRequest,
+    NewProduct, PeriodRecord, PeriodSummary, Product, Registered, Registration, SUMMARY_LIST,
+    SUMMARY_RECORDS_PER_VALUE, StoreError, StoreResult, THREAT_TYPES, TopValue,
 };
 use tokio_postgres::Row;
 
@@ -357,8 +357,14 @@ pub(crate) async fn period_summary(
         .query(
             "SELECT stix_type, category, provider_sector, COUNT(*) FROM records \
              WHERE date_added >= $1 AND date_added < $2 AND latest = 1 AND deleted_at IS NULL \
+             AND tlp <> $3 AND (audience_mask & $4) = 0 \
              GROUP BY stix_type, category, provider_sector",
-            &[&from, &to],
+            &[
+                &from,
+                &to,
+                &i16::from(COUNTED_NOT_TLP),
+                &i32::try_from(COUNTED_NOT_AUDIENCE).unwrap_or(1),
+            ],
         )
         .await
         .map_err(db_err)?;

@@ -5,9 +5,9 @@ use renkei_model::handling::Sector;
 use renkei_model::ids::{OrgId, ProductId, UserId};
 use renkei_model::product::{ConsentState, ProductNumber, ProductStatus};
 use renkei_store::{
-    ConsentAnswer, ConsentRequest, NewConsentRequest, NewProduct, PeriodRecord, PeriodSummary,
-    Product, Registered, Registration, SUMMARY_LIST, SUMMARY_RECORDS_PER_VALUE, StoreError,
-    StoreResult, THREAT_TYPES, TopValue,
+    COUNTED_NOT_AUDIENCE, COUNTED_NOT_TLP, ConsentAnswer, ConsentRequest, NewConsentRequest,
+    NewProduct, PeriodRecord, PeriodSummary, Product, Registered, Registration, SUMMARY_LIST,
+    SUMMARY_RECORDS_PER_VALUE, StoreError, StoreResult, THREAT_TYPES, TopValue,
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
@@ -304,16 +304,20 @@ pub(crate) fn period_summary(
     let mut stmt = conn.prepare_cached(
         "SELECT stix_type, category, provider_sector, COUNT(*) FROM records \
          WHERE date_added >= ?1 AND date_added < ?2 AND latest = 1 AND deleted_at IS NULL \
+         AND tlp <> ?3 AND (audience_mask & ?4) = 0 \
          GROUP BY stix_type, category, provider_sector",
     )?;
-    let rows = stmt.query_map(params![from, to], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, i64>(3)?,
-        ))
-    })?;
+    let rows = stmt.query_map(
+        params![from, to, COUNTED_NOT_TLP, COUNTED_NOT_AUDIENCE],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        },
+    )?;
     let mut groups = vec![];
     for row in rows {
         let (ty, category, sector, n) = row?;

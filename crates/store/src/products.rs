@@ -153,6 +153,12 @@ pub struct TopValue {
     pub records: Vec<String>,
 }
 
+/// The summary's counts leave out what no product may draw on even as a number: TLP:RED
+/// records (rule 3) and records whose audience is their provider alone (not even the secretariat
+/// reads them). `tlp` rank and `audience_mask` bit, as the stores keep them.
+pub const COUNTED_NOT_TLP: u8 = 4;
+pub const COUNTED_NOT_AUDIENCE: i64 = renkei_policy::bits::PROVIDER;
+
 /// How many of each list a summary keeps.
 pub const SUMMARY_LIST: usize = 20;
 /// How many records of each top value a summary names.

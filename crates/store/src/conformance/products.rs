@@ -262,6 +262,25 @@ pub async fn period_summary_counts_and_names(store: Arc<dyn Store>) {
         .ingest(&pp, &[shared(i2)], T0 + 1_000)
         .await
         .expect("police");
+    // Neither a TLP:RED record nor a provider-only one is counted, even as a number.
+    assert_eq!(COUNTED_NOT_TLP, Tlp::Red.rank());
+    let red = Handling {
+        audience: Audience::new([AudienceEntry::User(UserId::from_uuid(Uuid::new_v4()))])
+            .expect("audience"),
+        ..members(Tlp::Red)
+    };
+    let own = Handling {
+        audience: Audience::provider_only(),
+        ..members(Tlp::Amber)
+    };
+    let hidden = [
+        indicator(Uuid::new_v4(), "2026-01-01T00:00:00.000Z", red),
+        indicator(Uuid::new_v4(), "2026-01-01T00:00:00.000Z", own),
+    ];
+    store
+        .ingest(&pa, &hidden, T0 + 2_000)
+        .await
+        .expect("hidden");
     let s = store.period_summary(0, i64::MAX).await.expect("summary");
     assert_eq!(s.records, 3);
     assert_eq!(
