@@ -20,20 +20,21 @@ use renkei_policy::{Identity, ReadScope};
 use renkei_store::sql::{Placeholders, SqlParam};
 use renkei_store::{
     AddedRecord, Backend, ConsentAnswer, ConsentRequest, DeleteOutcome, Deleter, FeedCursor,
-    FeedPull, FeedRead, FeedRow, HandlingChange, HintNotice, IngestOutcome, Membership,
-    NdaAcceptance, NewApplication, NewConsentRequest, NewHintNotice, NewNotification, NewOrg,
-    NewProduct, NewRecommendation, NewRecord, NewSubmission, NewSubscription, NewToken, NewUser,
-    Notification, NotificationCursor, NotificationQuery, OrgActivity, OrgUpdate, PeriodSummary,
-    Product, Provenance, PublicReport, RecordQuery, RecordRow, Registered, Registration,
-    SearchQuery, SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult,
-    StoreStats, StoredSubmission, StreamItem, Subscription, TokenRecord, UsageCount, UserUpdate,
-    ValueMatches, VersionFilter, WebSession,
+    FeedPull, FeedRead, FeedRow, HandlingChange, HintNotice, HistogramCell, IngestOutcome,
+    MalwareTally, Membership, NdaAcceptance, NewApplication, NewConsentRequest, NewHintNotice,
+    NewNotification, NewOrg, NewProduct, NewRecommendation, NewRecord, NewSubmission,
+    NewSubscription, NewToken, NewUser, Notification, NotificationCursor, NotificationQuery,
+    OrgActivity, OrgUpdate, PeriodSummary, Product, Provenance, PublicReport, RecordQuery,
+    RecordRow, Registered, Registration, SearchQuery, SharedValue, SightingRow, StatusChange,
+    Store, StoreError, StoreResult, StoreStats, StoredSubmission, StreamItem, Subscription,
+    TokenRecord, UsageCount, UserUpdate, ValueMatches, VersionFilter, WebSession,
 };
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 mod accounts;
 mod audit;
+mod charts;
 mod feeds;
 mod handling;
 mod index;
@@ -55,6 +56,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_products.sql")),
     (8, include_str!("../migrations/0008_notifications.sql")),
     (9, include_str!("../migrations/0009_web_sessions.sql")),
+    (10, include_str!("../migrations/0010_relationship_ends.sql")),
 ];
 /// Advisory lock keys.
 const MIGRATE_LOCK: i64 = 0x5245_4e4b_0001;
@@ -492,6 +494,35 @@ impl Store for PostgresStore {
 
     async fn search(&self, scope: &ReadScope, query: &SearchQuery) -> StoreResult<Vec<RecordRow>> {
         index::search(&self.client().await?, scope, query).await
+    }
+
+    async fn record_histogram(
+        &self,
+        scope: &ReadScope,
+        from: i64,
+        to: i64,
+        bucket: i64,
+    ) -> StoreResult<Vec<HistogramCell>> {
+        charts::histogram(&self.client().await?, scope, from, to, bucket).await
+    }
+
+    async fn malware_tallies(
+        &self,
+        scope: &ReadScope,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<MalwareTally>> {
+        charts::malware(&self.client().await?, scope, from, to, limit).await
+    }
+
+    async fn referrers(
+        &self,
+        scope: &ReadScope,
+        stix_id: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<RecordRow>> {
+        charts::referrers(&self.client().await?, scope, stix_id, limit).await
     }
 
     async fn shared_values(

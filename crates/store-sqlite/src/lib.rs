@@ -19,19 +19,20 @@ use renkei_model::product::ProductStatus;
 use renkei_policy::{Identity, ReadScope};
 use renkei_store::{
     AddedRecord, Backend, ConsentAnswer, ConsentRequest, DeleteOutcome, Deleter, FeedCursor,
-    FeedPull, FeedRead, FeedRow, HandlingChange, HintNotice, IngestOutcome, Membership,
-    NdaAcceptance, NewApplication, NewConsentRequest, NewHintNotice, NewNotification, NewOrg,
-    NewProduct, NewRecommendation, NewRecord, NewSubmission, NewSubscription, NewToken, NewUser,
-    Notification, NotificationCursor, NotificationQuery, OrgActivity, OrgUpdate, PeriodSummary,
-    Product, Provenance, PublicReport, RecordQuery, RecordRow, Registered, Registration,
-    SearchQuery, SharedValue, SightingRow, StatusChange, Store, StoreError, StoreResult,
-    StoreStats, StoredSubmission, StreamItem, Subscription, TokenRecord, UsageCount, UserUpdate,
-    ValueMatches, VersionFilter, WebSession,
+    FeedPull, FeedRead, FeedRow, HandlingChange, HintNotice, HistogramCell, IngestOutcome,
+    MalwareTally, Membership, NdaAcceptance, NewApplication, NewConsentRequest, NewHintNotice,
+    NewNotification, NewOrg, NewProduct, NewRecommendation, NewRecord, NewSubmission,
+    NewSubscription, NewToken, NewUser, Notification, NotificationCursor, NotificationQuery,
+    OrgActivity, OrgUpdate, PeriodSummary, Product, Provenance, PublicReport, RecordQuery,
+    RecordRow, Registered, Registration, SearchQuery, SharedValue, SightingRow, StatusChange,
+    Store, StoreError, StoreResult, StoreStats, StoredSubmission, StreamItem, Subscription,
+    TokenRecord, UsageCount, UserUpdate, ValueMatches, VersionFilter, WebSession,
 };
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 mod accounts;
 mod audit;
+mod charts;
 mod feeds;
 mod handling;
 mod index;
@@ -517,6 +518,42 @@ impl Store for SqliteStore {
         let scope = scope.clone();
         let query = query.clone();
         self.read(move |c| index::search(c, &scope, &query)).await
+    }
+
+    async fn record_histogram(
+        &self,
+        scope: &ReadScope,
+        from: i64,
+        to: i64,
+        bucket: i64,
+    ) -> StoreResult<Vec<HistogramCell>> {
+        let scope = scope.clone();
+        self.read(move |c| charts::histogram(c, &scope, from, to, bucket))
+            .await
+    }
+
+    async fn malware_tallies(
+        &self,
+        scope: &ReadScope,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<MalwareTally>> {
+        let scope = scope.clone();
+        self.read(move |c| charts::malware(c, &scope, from, to, limit))
+            .await
+    }
+
+    async fn referrers(
+        &self,
+        scope: &ReadScope,
+        stix_id: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<RecordRow>> {
+        let scope = scope.clone();
+        let id = stix_id.to_owned();
+        self.read(move |c| charts::referrers(c, &scope, &id, limit))
+            .await
     }
 
     async fn shared_values(

@@ -16,6 +16,7 @@ use renkei_model::ids::{OrgId, ProductId, StatusId, SubmissionId, TokenId, UserI
 use renkei_model::product::ProductStatus;
 use renkei_policy::{Identity, ReadScope};
 
+pub mod charts;
 pub mod codec;
 mod error;
 mod feeds;
@@ -32,6 +33,7 @@ mod web;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use charts::{HistogramCell, MalwareTally};
 pub use error::{StoreError, StoreResult};
 pub use feeds::*;
 pub use index::*;
@@ -188,6 +190,35 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records visible in `scope` matching `query`, newest first, at most `query.limit + 1`.
     async fn search(&self, scope: &ReadScope, query: &SearchQuery) -> StoreResult<Vec<RecordRow>>;
+
+    /// The latest visible version of each record added in `[from, to)`, counted per bucket of
+    /// `bucket` microseconds and per provider sector the reader may learn (charts).
+    async fn record_histogram(
+        &self,
+        scope: &ReadScope,
+        from: i64,
+        to: i64,
+        bucket: i64,
+    ) -> StoreResult<Vec<HistogramCell>>;
+
+    /// Visible relationships added in `[from, to)` pointing at malware objects, counted per
+    /// malware object, the `limit` most-targeted first (charts of malware families).
+    async fn malware_tallies(
+        &self,
+        scope: &ReadScope,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<MalwareTally>>;
+
+    /// The latest visible relationships with `stix_id` at either end, newest first, at most
+    /// `limit` + 1 (a record's neighbourhood).
+    async fn referrers(
+        &self,
+        scope: &ReadScope,
+        stix_id: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<RecordRow>>;
 
     /// Values carried by records of at least two organisations, most recently shared first
     /// (then by key), after the cursor `before` = (shared_at, value_key) of the last value of

@@ -34,6 +34,7 @@ pub fn layout(cx: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
                             a href="/dashboard" { (cx.t("nav.dashboard")) }
                             a href="/products" { (cx.t("nav.products")) }
                             a href="/records" { (cx.t("nav.records")) }
+                            a href="/overview" { (cx.t("nav.overview")) }
                             @if me.is_secretariat() {
                                 a href="/secretariat/reports" { (cx.t("nav.public_reports")) }
                             }

@@ -21,6 +21,8 @@ use axum::routing::get;
 
 use crate::state::AppState;
 
+mod charts;
+mod graph;
 pub mod i18n;
 mod layout;
 mod members;
@@ -29,6 +31,7 @@ mod records;
 pub mod render;
 mod secretariat;
 pub mod session;
+mod svg;
 
 pub use session::LoginLimiter;
 
@@ -53,6 +56,8 @@ pub fn router() -> Router<AppState> {
         .route("/products/{number}", get(members::product))
         .route("/records", get(records::list))
         .route("/records/{id}", get(records::detail))
+        .route("/records/{id}/graph", get(graph::graph))
+        .route("/overview", get(charts::overview))
         .route("/secretariat/reports", get(secretariat::reports))
         .route("/static/renkei.css", get(css))
 }

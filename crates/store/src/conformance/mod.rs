@@ -23,12 +23,14 @@ use uuid::Uuid;
 
 use crate::*;
 
+mod charts;
 mod feeds;
 mod index;
 mod notifications;
 mod products;
 mod trust;
 mod web;
+pub use charts::*;
 pub use feeds::*;
 pub use index::*;
 pub use notifications::*;
@@ -81,7 +83,8 @@ macro_rules! conformance_tests {
             notification_cursor_reads_new_records_once,
             inbox_pages_counts_and_deduplicates,
             web_sessions_expire_and_end,
-            public_reports_are_kept
+            public_reports_are_kept,
+            charts_count_and_link_what_the_reader_sees
         );
     };
     (@each $make:expr; $($name:ident),*) => {
@@ -1145,6 +1148,19 @@ pub async fn policy_filter_equals_decide(store: Arc<dyn Store>) {
             assert_eq!(
                 searched, got,
                 "RENKEI_TEST_SEED={seed}: search {principal:?} {path:?}"
+            );
+            // So do the charts (every record here has one version).
+            let counted: u64 = store
+                .record_histogram(&scope, 0, i64::MAX, i64::MAX)
+                .await
+                .expect("histogram")
+                .iter()
+                .map(|c| c.records)
+                .sum();
+            assert_eq!(
+                usize::try_from(counted).expect("count"),
+                got.len(),
+                "RENKEI_TEST_SEED={seed}: histogram {principal:?} {path:?}"
             );
             for (id, provider, handling) in &pop.records {
                 let org = &pop.orgs[*provider];
