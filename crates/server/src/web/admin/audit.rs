@@ -6,7 +6,7 @@
 //! read backwards in windows, at most [`MAX_SCAN`] entries per page, so a filter matching
 //! nothing costs a bounded amount (the page then offers to look further back).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -16,13 +16,11 @@ use maud::html;
 use renkei_model::audit::AuditEntry;
 use renkei_model::ids::UserId;
 
-use super::{checked_form, secretariat_only};
+use super::{member_page, member_post, query, secretariat_only};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::layout::when;
-use crate::web::members::to_login;
-use crate::web::render::{or_error, page};
-use crate::web_visitor;
+use crate::web::render::page;
 
 /// Entries per page.
 const PAGE: usize = 50;
@@ -53,10 +51,7 @@ impl Filter {
 }
 
 async fn filter(state: &AppState, uri: &Uri) -> Result<Filter, ApiError> {
-    let q: HashMap<String, String> =
-        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
+    let q = query(uri);
     let pick = |k: &str| {
         q.get(k)
             .map(|s| s.trim().chars().take(MAX_FILTER).collect::<String>())
@@ -113,11 +108,7 @@ async fn entries(state: &AppState, f: &Filter) -> Result<(Vec<AuditEntry>, Optio
 
 /// `GET /secretariat/audit[?action=&user=&before=]`.
 pub async fn log(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         secretariat_only(&me)?;
         let f = filter(&state, &uri).await?;
         let (list, next) = entries(&state, &f).await?;
@@ -170,10 +161,9 @@ pub async fn log(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
             }
             @if let Some(q) = older { p { a href={ "/secretariat/audit?" (q) } { (cx.t("audit.older")) } } }
         };
-        Ok(page(&cx, &csrf, cx.t("audit.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("audit.title"), body))
+    })
+    .await
 }
 
 /// `POST /secretariat/audit/verify`: runs the whole check and shows what it found.
@@ -183,13 +173,8 @@ pub async fn verify(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_post(&state, &headers, &uri, body, async |cx, csrf, me, _| {
         secretariat_only(&me)?;
-        checked_form(&cx, &state, body).await?;
         let report = renkei_audit::verify(state.store.as_ref(), None, |_, _| {})
             .await
             .map_err(|e| {
@@ -219,8 +204,7 @@ pub async fn verify(
                 pre { "renkei verify audit --anchor " (report.last_seq) ":" (report.last_hash_hex) }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("audit.verify_title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("audit.verify_title"), body))
+    })
+    .await
 }

@@ -12,29 +12,20 @@ use renkei_observables::ObservableType;
 use renkei_store::NotificationQuery;
 use serde_json::Value;
 
-use super::{checked_form, given, localised};
+use super::{given, member_page, member_post, query};
 use crate::api::notifications::{inbox as read_inbox, mark_read_for};
 use crate::api::subscriptions::{NewBody, create_for, remove_for};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::layout::{tlp_badge, when, when_stix};
-use crate::web::members::to_login;
-use crate::web::render::{or_error, page, redirect};
-use crate::web_visitor;
+use crate::web::render::{page, redirect};
 
 const PAGE: usize = 50;
 
 /// `GET /notifications[?unread=1&before=ID]`.
 pub async fn inbox(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
-        let q: std::collections::HashMap<String, String> =
-            form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect();
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
+        let q = query(&uri);
         let unread_only = q.get("unread").is_some_and(|v| v == "1");
         let before = q
             .get("before")
@@ -59,16 +50,14 @@ pub async fn inbox(State(state): State<AppState>, headers: HeaderMap, uri: Uri) 
                 " · " a href="/settings/notifications" { (cx.t("admin.nav_settings")) }
             }
             @if list.is_empty() { p.empty { (cx.t("inbox.none")) } }
-            ul.inbox { @for n in &list { (notification(&cx, &csrf, n)) } }
+            ul.inbox { @for n in &list { (notification(cx, csrf, n)) } }
             @if let Some(b) = next {
                 p { a href=(format!("/notifications?before={b}{}", if unread_only { "&unread=1" } else { "" })) { (cx.t("inbox.older")) } }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("inbox.title"), body))
-    }
+        Ok(page(cx, csrf, cx.t("inbox.title"), body))
+    })
     .await
-    .map_err(|e: ApiError| localised(&cx, e));
-    or_error(&cx, &csrf, r)
 }
 
 fn notification(cx: &crate::web::session::Ctx, csrf: &str, n: &Value) -> maud::Markup {
@@ -113,17 +102,11 @@ pub async fn mark_read(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
-        checked_form(&cx, &state, body).await?;
+    member_post(&state, &headers, &uri, body, async |cx, _, me, _| {
         mark_read_for(&state, &me, &id).await?;
-        Ok(redirect(&cx, "/notifications", &[]))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(redirect(cx, "/notifications", &[]))
+    })
+    .await
 }
 
 /// Words of a field: split on commas, 、 and white space.
@@ -140,11 +123,7 @@ fn words(f: &std::collections::HashMap<String, String>, name: &str) -> Vec<Strin
 
 /// `GET /settings/notifications`.
 pub async fn settings(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let subs = state.store.subscriptions(me.user).await?;
         let body = html! {
             h1 { (cx.t("settings.title")) }
@@ -190,10 +169,9 @@ pub async fn settings(State(state): State<AppState>, headers: HeaderMap, uri: Ur
                 button type="submit" { (cx.t("settings.create")) }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("settings.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("settings.title"), body))
+    })
+    .await
 }
 
 /// `POST /settings/notifications`.
@@ -203,18 +181,12 @@ pub async fn subscribe(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
-        let f = checked_form(&cx, &state, body).await?;
-        let mut channels = Vec::new();
-        for c in ["in_app", "email"] {
-            if f.contains_key(c) {
-                channels.push(c.to_owned());
-            }
-        }
+    member_post(&state, &headers, &uri, body, async |cx, _, me, f| {
+        let channels = ["in_app", "email"]
+            .into_iter()
+            .filter(|c| f.contains_key(*c))
+            .map(str::to_owned)
+            .collect();
         let values = f
             .get("values")
             .map(|v| {
@@ -234,11 +206,9 @@ pub async fn subscribe(
             channels: Some(channels),
         };
         create_for(&state, &me, request).await?;
-        Ok(redirect(&cx, "/settings/notifications", &[]))
-    }
+        Ok(redirect(cx, "/settings/notifications", &[]))
+    })
     .await
-    .map_err(|e: ApiError| localised(&cx, e));
-    or_error(&cx, &csrf, r)
 }
 
 /// `POST /settings/notifications/{id}/delete`.
@@ -249,15 +219,9 @@ pub async fn unsubscribe(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
-        checked_form(&cx, &state, body).await?;
+    member_post(&state, &headers, &uri, body, async |cx, _, me, _| {
         remove_for(&state, &me, &id).await?;
-        Ok(redirect(&cx, "/settings/notifications", &[]))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(redirect(cx, "/settings/notifications", &[]))
+    })
+    .await
 }

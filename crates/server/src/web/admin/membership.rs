@@ -12,16 +12,13 @@ use renkei_membership::{MembershipError, check_manage_orgs, check_read_org};
 use renkei_model::account::{Org, OrgStatus};
 use renkei_policy::Identity;
 
-use super::{checked_form, given, localised, secretariat_only};
+use super::{given, member_page, member_post, secretariat_only};
 use crate::api::common::{invalid, org_id};
 use crate::api::membership::{membership_file, set_status};
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::layout::when;
-use crate::web::members::to_login;
-use crate::web::render::{or_error, page, redirect};
+use crate::web::render::{page, redirect};
 use crate::web::session::Ctx;
-use crate::web_visitor;
 
 pub fn status_name(cx: &Ctx, s: OrgStatus) -> &'static str {
     match s {
@@ -55,11 +52,7 @@ fn org_row(cx: &Ctx, o: &Org) -> Markup {
 
 /// `GET /membership`: every organisation, applicants first (secretariat only).
 pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         secretariat_only(&me)?;
         let mut orgs: Vec<Org> = state
             .store
@@ -78,12 +71,11 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
             h1 { (cx.t("membership.title")) }
             p.lead { (cx.t("membership.lead")) }
             @if orgs.is_empty() { p.empty { (cx.t("membership.none")) } }
-            table { (head) tbody { @for o in &orgs { (org_row(&cx, o)) } } }
+            table { (head) tbody { @for o in &orgs { (org_row(cx, o)) } } }
         };
-        Ok(page(&cx, &csrf, cx.t("membership.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("membership.title"), body))
+    })
+    .await
 }
 
 /// Who changed a status: a login for the secretariat, "the secretariat" for the member.
@@ -109,15 +101,11 @@ pub async fn show(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let (m, admission) = membership_file(&state, &me, org_id(&id)?).await?;
         let mut actors = Vec::with_capacity(m.history.len());
         for c in &m.history {
-            actors.push(actor(&state, &me, &cx, c.actor).await);
+            actors.push(actor(&state, &me, cx, c.actor).await);
         }
         let may_change = check_manage_orgs(&me).is_ok() && m.org.id != me.org;
         let from = m.org.status;
@@ -130,7 +118,7 @@ pub async fn show(
             @if me.is_secretariat() { p.crumbs { a href="/membership" { (cx.t("membership.title")) } } }
             h1 { (m.org.name) }
             p {
-                span class={ "badge status-" (from.as_str()) } { (status_name(&cx, from)) } " "
+                span class={ "badge status-" (from.as_str()) } { (status_name(cx, from)) } " "
                 span.badge { (m.org.kind.as_str()) } " "
                 @if let Some(s) = &m.org.sector { span.badge { (s.as_str()) } " " }
                 span.badge { (cx.t("membership.tier")) " " (m.org.tier.as_str()) }
@@ -166,7 +154,7 @@ pub async fn show(
                 thead { tr { th { (cx.t("membership.when")) } th { (cx.t("membership.change")) } th { (cx.t("membership.reason")) } th { (cx.t("membership.by")) } } }
                 tbody { @for (c, who) in m.history.iter().zip(&actors) { tr {
                     td { (when(c.at)) }
-                    td { (status_name(&cx, c.from)) " → " (status_name(&cx, c.to)) }
+                    td { (status_name(cx, c.from)) " → " (status_name(cx, c.to)) }
                     td.text { (c.reason) }
                     td { (who) }
                 } } }
@@ -178,15 +166,14 @@ pub async fn show(
                         input type="hidden" name="csrf" value=(csrf);
                         input type="hidden" name="to" value=(to.as_str());
                         label { (cx.t("membership.reason")) textarea name="reason" required maxlength="2000" rows="2" {} }
-                        button type="submit" { (action_name(&cx, from, *to)) }
+                        button type="submit" { (action_name(cx, from, *to)) }
                     }
                 }
             }
         };
-        Ok(page(&cx, &csrf, &m.org.name, body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, &m.org.name, body))
+    })
+    .await
 }
 
 /// `POST /membership/{id}/status`: `to` and `reason`, decided by `api::membership::set_status`.
@@ -197,12 +184,7 @@ pub async fn change_status(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
-        let f = checked_form(&cx, &state, body).await?;
+    member_post(&state, &headers, &uri, body, async |cx, _, me, f| {
         let id = org_id(&id)?;
         // Whoever may not read the file learns nothing more from changing it.
         membership_file(&state, &me, id).await?;
@@ -213,9 +195,7 @@ pub async fn change_status(
         )?;
         let reason = f.get("reason").map(|r| r.trim()).unwrap_or_default();
         set_status(&state, &me, id, to, reason).await?;
-        Ok(redirect(&cx, &format!("/membership/{id}"), &[]))
-    }
+        Ok(redirect(cx, &format!("/membership/{id}"), &[]))
+    })
     .await
-    .map_err(|e: ApiError| localised(&cx, e));
-    or_error(&cx, &csrf, r)
 }

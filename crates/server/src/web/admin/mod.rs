@@ -9,13 +9,17 @@
 use std::collections::HashMap;
 
 use axum::body::Body;
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 use maud::{Markup, html};
 use renkei_policy::Identity;
 
-use super::render::form;
+use super::members::to_login;
+use super::render::{form, or_error};
 use super::session::Ctx;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::web_visitor;
 
 pub mod audit;
 pub mod inbox;
@@ -43,6 +47,47 @@ pub fn subnav(cx: &Ctx) -> Markup {
     }
 }
 
+/// A member's page: a visitor without a session goes to the login page; otherwise the page
+/// `run` makes for the member, or its error as a page (titled in the visitor's language where
+/// the catalogue has the error).
+pub async fn member_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    run: impl AsyncFnOnce(&Ctx, &str, Identity) -> Result<Response, ApiError>,
+) -> Response {
+    let (cx, csrf) = web_visitor!(state, headers, uri);
+    let Some(me) = cx.me.clone() else {
+        return to_login(&cx);
+    };
+    let r = run(&cx, &csrf, me).await;
+    or_error(&cx, &csrf, r.map_err(|e| localised(&cx, e)))
+}
+
+/// A member's form post: [`member_page`] with the form, whose CSRF token is checked before
+/// anything else (403 otherwise).
+pub async fn member_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: Body,
+    run: impl AsyncFnOnce(&Ctx, &str, Identity, HashMap<String, String>) -> Result<Response, ApiError>,
+) -> Response {
+    member_page(state, headers, uri, async |cx, csrf, me| {
+        let f = form(body).await?;
+        cx.check_csrf(state, f.get("csrf").map(String::as_str))?;
+        run(cx, csrf, me, f).await
+    })
+    .await
+}
+
+/// The query string's parameters (the last value of a name wins).
+pub fn query(uri: &Uri) -> HashMap<String, String> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
 /// Secretariat pages are 404 to everyone else.
 pub fn secretariat_only(me: &Identity) -> Result<(), ApiError> {
     if renkei_membership::is_secretariat(me) {
@@ -50,17 +95,6 @@ pub fn secretariat_only(me: &Identity) -> Result<(), ApiError> {
     } else {
         Err(ApiError::not_found("Not found"))
     }
-}
-
-/// A posted form whose CSRF token is this visitor's (403 otherwise, before anything else).
-pub async fn checked_form(
-    cx: &Ctx,
-    state: &AppState,
-    body: Body,
-) -> Result<HashMap<String, String>, ApiError> {
-    let f = form(body).await?;
-    cx.check_csrf(state, f.get("csrf").map(String::as_str))?;
-    Ok(f)
 }
 
 /// The API's refusal with its title in the visitor's language where the catalogue has one

@@ -9,15 +9,13 @@ use maud::{Markup, html};
 use renkei_policy::Identity;
 use serde_json::Value;
 
-use super::{localised, secretariat_only};
+use super::{member_page, query, secretariat_only};
 use crate::api::reciprocity::report_for;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::layout::when_stix;
-use crate::web::members::to_login;
-use crate::web::render::{or_error, page};
+use crate::web::render::page;
 use crate::web::session::Ctx;
-use crate::web_visitor;
 
 /// The columns one may sort by: (query value, heading key, the figure).
 const COLUMNS: &[(&str, &str)] = &[
@@ -78,16 +76,9 @@ fn flag_name(cx: &Ctx, flag: &str) -> &'static str {
 
 /// `GET /secretariat/reciprocity[?from=&until=&sort=]`.
 pub async fn overview(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         secretariat_only(&me)?;
-        let q: std::collections::HashMap<String, String> =
-            form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect();
+        let q = query(&uri);
         let pick = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
         let report = report_for(&state, &me, pick("from"), pick("until")).await?;
         let sort = pick("sort")
@@ -117,8 +108,8 @@ pub async fn overview(State(state): State<AppState>, headers: HeaderMap, uri: Ur
                 thead { tr {
                     th { (cx.t("membership.org")) }
                     @for (c, key) in COLUMNS {
-                        th { @if *c == sort { (heading(&cx, key)) " ▼" } @else {
-                            a href={ "/secretariat/reciprocity?" (link(c)) } { (heading(&cx, key)) }
+                        th { @if *c == sort { (heading(cx, key)) " ▼" } @else {
+                            a href={ "/secretariat/reciprocity?" (link(c)) } { (heading(cx, key)) }
                         } }
                     }
                     th { (cx.t("reciprocity.share")) }
@@ -129,16 +120,14 @@ pub async fn overview(State(state): State<AppState>, headers: HeaderMap, uri: Ur
                     @for (c, _) in COLUMNS { td.n { (figure(l, c)) } }
                     td.n { (format!("{:.1}%", l["contribution_share"].as_f64().unwrap_or(0.0) * 100.0)) }
                     td { @for f in l["flags"].as_array().into_iter().flatten() {
-                        span.badge.flag { (flag_name(&cx, f.as_str().unwrap_or_default())) } " "
+                        span.badge.flag { (flag_name(cx, f.as_str().unwrap_or_default())) } " "
                     } }
                 } } }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("reciprocity.title"), body))
-    }
+        Ok(page(cx, csrf, cx.t("reciprocity.title"), body))
+    })
     .await
-    .map_err(|e: ApiError| localised(&cx, e));
-    or_error(&cx, &csrf, r)
 }
 
 /// The member's own line for the dashboard: what its organisation gave and took over the last

@@ -10,16 +10,13 @@ use axum::response::Response;
 use maud::{Markup, html};
 use renkei_store::{TokenRecord, TokenScope};
 
-use super::{checked_form, given, localised};
+use super::{given, member_page, member_post};
 use crate::api::common::invalid;
 use crate::api::users::{NewTokenBody, mint_for, revoke as revoke_token, tokens_of};
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::layout::when;
-use crate::web::members::to_login;
-use crate::web::render::{or_error, page, redirect};
+use crate::web::render::{page, redirect};
 use crate::web::session::Ctx;
-use crate::web_visitor;
 
 /// The feeds a token pulls (`docs/feeds.md`).
 const FEEDS: &[&str] = &[
@@ -101,21 +98,16 @@ pub async fn page_of_tokens(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let tokens = tokens_of(&state, &me, me.user).await?;
         let body = html! {
             h1 { (cx.t("tokens.title")) }
             p.lead { (cx.t("tokens.lead")) }
-            (list(&cx, &csrf, &tokens))
+            (list(cx, csrf, &tokens))
         };
-        Ok(page(&cx, &csrf, cx.t("tokens.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("tokens.title"), body))
+    })
+    .await
 }
 
 /// `POST /tokens`: the new token's secret, on this page only.
@@ -125,12 +117,7 @@ pub async fn create(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
-        let f = checked_form(&cx, &state, body).await?;
+    member_post(&state, &headers, &uri, body, async |cx, csrf, me, f| {
         let expires_days = given(&f, "expires_days")
             .map(|d| {
                 d.parse::<u32>()
@@ -160,13 +147,11 @@ pub async fn create(
                     p.hint { (cx.t("tokens.api_hint")) }
                 }
             }
-            (list(&cx, &csrf, &tokens))
+            (list(cx, csrf, &tokens))
         };
-        Ok(page(&cx, &csrf, cx.t("tokens.title"), body))
-    }
+        Ok(page(cx, csrf, cx.t("tokens.title"), body))
+    })
     .await
-    .map_err(|e: ApiError| localised(&cx, e));
-    or_error(&cx, &csrf, r)
 }
 
 /// `POST /tokens/{id}/revoke`.
@@ -177,16 +162,9 @@ pub async fn revoke(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
-        checked_form(&cx, &state, body).await?;
+    member_post(&state, &headers, &uri, body, async |cx, _, me, _| {
         revoke_token(&state, &me, &id).await?;
-        Ok(redirect(&cx, "/tokens", &[]))
-    }
+        Ok(redirect(cx, "/tokens", &[]))
+    })
     .await
-    .map_err(|e: ApiError| localised(&cx, e));
-    or_error(&cx, &csrf, r)
 }
