@@ -36,6 +36,9 @@ pub fn subnav(cx: &Ctx) -> Markup {
                 a href="/notifications" { (cx.t("admin.nav_notifications")) }
                 a href="/settings/notifications" { (cx.t("admin.nav_settings")) }
                 a href="/tokens" { (cx.t("admin.nav_tokens")) }
+                @if !me.is_secretariat() && renkei_membership::is_org_admin(me) {
+                    a href={ "/membership/" (me.org) } { (cx.t("admin.nav_own_membership")) }
+                }
                 @if me.is_secretariat() {
                     span.sep { "|" }
                     a href="/membership" { (cx.t("admin.nav_membership")) }
