@@ -40,6 +40,18 @@ async fn only_the_secretariat_sees_administration(app: TestApp) {
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
     }
     assert!(s.get("/membership").await.text().contains("telecom co"));
+    // Bad parameters: a 400 page in the visitor's language, in English on request.
+    let r = s.get("/secretariat/reciprocity?from=yesterday").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("入力値が正しくありません"));
+    let r = s.get("/secretariat/audit?before=abc&lang=en").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("lang=\"en\""));
+    let r = s.get("/secretariat/reciprocity?sort=records").await;
+    assert!(
+        r.text().contains("Records ▼"),
+        "the English choice is remembered"
+    );
     for who in [&bank, &bank_admin] {
         let mut b = Browser::new(&app);
         b.login(&who.login).await;
