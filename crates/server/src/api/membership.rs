@@ -164,23 +164,16 @@ async fn show_membership(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let me = applicant_or_member(&state, &headers).await?;
-    let id = org_id(&id)?;
-    check_read_membership(&me, id).map_err(refused)?;
-    let m = membership(&state, id).await?;
-    let rules = admission(&state.config.membership);
-    let admission = if m.org.status == OrgStatus::Applicant {
-        let current = recommenders_now(&state, &m).await?;
-        let blocked_by = renkei_membership::check_approval(&m, &current, &rules).err();
+    let (m, admission) = membership_file(&state, &me, org_id(&id)?).await?;
+    let admission = admission.map_or(Value::Null, |a| {
         json!({
-            "recommendations_required": rules.recommendations_required,
-            "recommendations_counted": counted_recommendations(&m, &current),
-            "nda_version": rules.nda_version,
-            "ready": blocked_by.is_none(),
-            "blocked_by": blocked_by.as_ref().map(MembershipError::code),
+            "recommendations_required": a.recommendations_required,
+            "recommendations_counted": a.recommendations_counted,
+            "nda_version": a.nda_version,
+            "ready": a.blocked_by.is_none(),
+            "blocked_by": a.blocked_by.as_ref().map(MembershipError::code),
         })
-    } else {
-        Value::Null
-    };
+    });
     Ok(Json(json!({
         "org": org_json(&m.org),
         "created_at": instant(m.created_at),
@@ -338,36 +331,86 @@ async fn change_status(
     let id = org_id(&id)?;
     check_manage_orgs(&me).map_err(refused)?;
     let body: StatusBody = json_body(&headers, body).await?;
+    let org = set_status(&state, &me, id, body.to, &body.reason).await?;
+    Ok(Json(org_json(&org)))
+}
+
+// --- shared with the web UI ---
+
+/// How far an applicant is from admission.
+#[derive(Debug)]
+pub(crate) struct Admission {
+    pub recommendations_required: usize,
+    pub recommendations_counted: usize,
+    pub nda_version: String,
+    /// `None`: ready to be approved.
+    pub blocked_by: Option<MembershipError>,
+}
+
+/// The organisation's membership file as `me` may read it (its own administrators and the
+/// secretariat; 404 for others), and for an applicant how far it is from admission.
+pub(crate) async fn membership_file(
+    state: &AppState,
+    me: &renkei_policy::Identity,
+    id: OrgId,
+) -> Result<(Membership, Option<Admission>), ApiError> {
+    check_read_membership(me, id).map_err(refused)?;
+    let m = membership(state, id).await?;
+    let rules = admission(&state.config.membership);
+    let admission = if m.org.status == OrgStatus::Applicant {
+        let current = recommenders_now(state, &m).await?;
+        Some(Admission {
+            recommendations_required: rules.recommendations_required,
+            recommendations_counted: counted_recommendations(&m, &current),
+            nda_version: rules.nda_version.to_owned(),
+            blocked_by: renkei_membership::check_approval(&m, &current, &rules).err(),
+        })
+    } else {
+        None
+    };
+    Ok((m, admission))
+}
+
+/// Changes organisation `id`'s status to `to` for `me` (a secretariat administrator), with
+/// `reason`: the transition is decided by `renkei_membership`, then written and audited.
+pub(crate) async fn set_status(
+    state: &AppState,
+    me: &renkei_policy::Identity,
+    id: OrgId,
+    to: OrgStatus,
+    reason: &str,
+) -> Result<Org, ApiError> {
+    check_manage_orgs(me).map_err(refused)?;
     if id == me.org {
         return Err(refused(MembershipError::NotPermitted(
             "the secretariat cannot change its own organisation's status",
         )));
     }
-    let m = membership(&state, id).await?;
-    let current = recommenders_now(&state, &m).await?;
+    let m = membership(state, id).await?;
+    let current = recommenders_now(state, &m).await?;
     let rules = admission(&state.config.membership);
-    check_transition(&m, body.to, &body.reason, &current, &rules).map_err(refused)?;
+    check_transition(&m, to, reason, &current, &rules).map_err(refused)?;
     let from = m.org.status;
     let org = state
         .store
         .change_org_status(&StatusChange {
             org: id,
             from,
-            to: body.to,
-            reason: body.reason.clone(),
+            to,
+            reason: reason.to_owned(),
             actor: me.user,
             at: state.clock.now_micros(),
         })
         .await?;
     state
         .audit(
-            Some(&me),
+            Some(me),
             action::ORG_STATUS,
             id.to_string(),
-            json!({ "from": from, "to": body.to, "reason": body.reason }),
+            json!({ "from": from, "to": to, "reason": reason }),
         )
         .await?;
-    Ok(Json(org_json(&org)))
+    Ok(org)
 }
 
 // --- loading ---

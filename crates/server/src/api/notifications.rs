@@ -65,31 +65,43 @@ async fn list(
         Some(n) => n.min(MAX_LIMIT),
         None => DEFAULT_LIMIT,
     };
-    let mut page = state
-        .store
-        .notifications(
-            me.user,
-            &NotificationQuery {
-                before: params.before,
-                unread_only: params.unread,
-                limit,
-            },
-        )
-        .await?;
+    inbox(
+        &state,
+        &me,
+        &NotificationQuery {
+            before: params.before,
+            unread_only: params.unread,
+            limit,
+        },
+        "api/notifications",
+    )
+    .await
+    .map(Json)
+}
+
+/// One page of `me`'s notifications as `GET /notifications` answers it (`limit` of them,
+/// with `next_before` when there are more), each record and product decided again now for
+/// `me`; the sensitive records shown are audited as read through `path`.
+pub(crate) async fn inbox(
+    state: &AppState,
+    me: &renkei_policy::Identity,
+    query: &NotificationQuery,
+    path: &str,
+) -> Result<Value, ApiError> {
+    let limit = query.limit;
+    let mut page = state.store.notifications(me.user, query).await?;
     let next_before = (page.len() > limit).then(|| {
         page.truncate(limit);
         page.last().map(|n| n.id)
     });
     let unread = state.store.unread_notifications(me.user).await?;
     let principal = Principal::User(me.clone());
-    let rows = visible_records(&state, &principal, &page).await?;
-    state
-        .audit_reads(&principal, "api/notifications", rows.values())
-        .await?;
+    let rows = visible_records(state, &principal, &page).await?;
+    state.audit_reads(&principal, path, rows.values()).await?;
     // Products are decided again now: a withdrawn one is no longer shown.
     let mut products = BTreeMap::new();
     for id in page.iter().filter_map(|n| n.product) {
-        if let Ok(p) = crate::products::find(&state, &principal, &id.to_string()).await {
+        if let Ok(p) = crate::products::find(state, &principal, &id.to_string()).await {
             products.insert(id, p);
         }
     }
@@ -109,11 +121,11 @@ async fn list(
             v
         })
         .collect();
-    Ok(Json(json!({
+    Ok(json!({
         "notifications": notifications,
         "unread": unread,
         "next_before": next_before.flatten(),
-    })))
+    }))
 }
 
 /// The latest version the reader may see now of every record the page refers to.
@@ -200,6 +212,16 @@ async fn mark_read(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let me = super::subscriptions::writer(&state, &headers).await?;
+    mark_read_for(&state, &me, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Marks `me`'s notification `id` (a string from a URL) read; others' are 404.
+pub(crate) async fn mark_read_for(
+    state: &AppState,
+    me: &renkei_policy::Identity,
+    id: &str,
+) -> Result<(), ApiError> {
     let not_found = || ApiError::not_found("Notification not found");
     let id: i64 = id.parse().map_err(|_| not_found())?;
     if !state
@@ -211,11 +233,11 @@ async fn mark_read(
     }
     state
         .audit(
-            Some(&me),
+            Some(me),
             action::NOTIFICATION_READ,
             id.to_string(),
             json!({}),
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

@@ -72,8 +72,22 @@ async fn report(
 ) -> Result<Json<Value>, ApiError> {
     let me = common::member(&state, &headers).await?;
     let p = common::query(params)?;
-    let until = instant("until", p.until.as_deref())?.unwrap_or_else(|| state.clock.now_micros());
-    let from = instant("from", p.from.as_deref())?.unwrap_or(until - DEFAULT_DAYS * DAY_MICROS);
+    report_for(&state, &me, p.from.as_deref(), p.until.as_deref())
+        .await
+        .map(Json)
+}
+
+/// The reciprocity report `me` may see, as `GET /reciprocity` answers it: every organisation
+/// for the secretariat, its own for a member. `from`/`until` are RFC 3339 (default: the last
+/// 30 days).
+pub(crate) async fn report_for(
+    state: &AppState,
+    me: &renkei_policy::Identity,
+    from: Option<&str>,
+    until: Option<&str>,
+) -> Result<Value, ApiError> {
+    let until = instant("until", until)?.unwrap_or_else(|| state.clock.now_micros());
+    let from = instant("from", from)?.unwrap_or(until - DEFAULT_DAYS * DAY_MICROS);
     if from >= until {
         return Err(ApiError::bad_request("invalid_parameter", "Invalid period")
             .with_description("`from` must be before `until`."));
@@ -146,9 +160,9 @@ async fn report(
             + l["contributed"]["sightings"].as_u64().unwrap_or(0)
     };
     lines.sort_by_key(|l| std::cmp::Reverse(contributed_of(l)));
-    Ok(Json(json!({
+    Ok(json!({
         "from": time(from),
         "until": time(until),
         "organisations": lines,
-    })))
+    }))
 }

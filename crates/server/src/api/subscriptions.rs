@@ -94,19 +94,19 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewBody {
-    name: String,
+pub(crate) struct NewBody {
+    pub name: String,
     #[serde(default)]
-    sectors: Vec<String>,
+    pub sectors: Vec<String>,
     #[serde(default)]
-    types: Vec<String>,
+    pub types: Vec<String>,
     #[serde(default)]
-    values: Vec<String>,
+    pub values: Vec<String>,
     /// The observable type of every value; without it, each value is watched as every type
     /// it can be read as (like lookups).
-    value_type: Option<String>,
+    pub value_type: Option<String>,
     /// `in_app` (the default) and/or `email`.
-    channels: Option<Vec<String>>,
+    pub channels: Option<Vec<String>>,
 }
 
 /// `POST /notifications/subscriptions`.
@@ -117,6 +117,29 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let me = writer(&state, &headers).await?;
     let body: NewBody = common::json_body_limited(&headers, body, MAX_BODY).await?;
+    let out = create_for(&state, &me, body).await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// `DELETE /notifications/subscriptions/{id}`: one's own only (others' are 404).
+async fn remove(
+    State(state): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let me = writer(&state, &headers).await?;
+    remove_for(&state, &me, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new subscription of `me`'s (who may write, see [`writer`]), from the API's body; the
+/// answer is the API's JSON (with `ignored` values and `warnings`). Bad input is refused
+/// before anything is stored.
+pub(crate) async fn create_for(
+    state: &AppState,
+    me: &Identity,
+    body: NewBody,
+) -> Result<Value, ApiError> {
     let name = body.name.trim().to_owned();
     if name.is_empty()
         || name.chars().count() > MAX_NAME_CHARS
@@ -170,7 +193,7 @@ async fn create(
         .await?;
     state
         .audit(
-            Some(&me),
+            Some(me),
             action::SUBSCRIPTION_CREATE,
             created.id.to_string(),
             json!({
@@ -191,16 +214,11 @@ async fn create(
             "You have no e-mail address: set one with PATCH /api/v1/users/{id} to receive e-mail."
         ]);
     }
-    Ok((StatusCode::CREATED, Json(out)).into_response())
+    Ok(out)
 }
 
-/// `DELETE /notifications/subscriptions/{id}`: one's own only (others' are 404).
-async fn remove(
-    State(state): State<AppState>,
-    UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
-    let me = writer(&state, &headers).await?;
+/// Deletes `me`'s subscription `id` (a string from a URL); others' are 404.
+pub(crate) async fn remove_for(state: &AppState, me: &Identity, id: &str) -> Result<(), ApiError> {
     let not_found = || ApiError::not_found("Subscription not found");
     let id: i64 = id.parse().map_err(|_| not_found())?;
     if !state.store.delete_subscription(me.user, id).await? {
@@ -208,13 +226,13 @@ async fn remove(
     }
     state
         .audit(
-            Some(&me),
+            Some(me),
             action::SUBSCRIPTION_DELETE,
             id.to_string(),
             json!({}),
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 fn too_many(what: &str, max: usize, got: usize) -> ApiError {

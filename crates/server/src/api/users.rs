@@ -303,11 +303,7 @@ async fn list_tokens(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let me = member(&state, &headers).await?;
-    let owner = target(&state, &me, user_id(&id)?).await?;
-    check_read_tokens(&me, &owner).map_err(refused)?;
-    let tokens: Vec<Value> = state
-        .store
-        .list_tokens(owner.id)
+    let tokens: Vec<Value> = tokens_of(&state, &me, user_id(&id)?)
         .await?
         .iter()
         .map(token_json)
@@ -317,14 +313,14 @@ async fn list_tokens(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewTokenBody {
-    label: Option<String>,
+pub(crate) struct NewTokenBody {
+    pub label: Option<String>,
     #[serde(default)]
-    read_only: bool,
+    pub read_only: bool,
     /// `api` (the default) or `feeds`: a token that can only pull `/feeds`.
     #[serde(default)]
-    scope: Option<String>,
-    expires_days: Option<u32>,
+    pub scope: Option<String>,
+    pub expires_days: Option<u32>,
 }
 
 /// `POST /users/{id}/tokens`: a new API token, whose secret is in this response and nowhere
@@ -339,6 +335,46 @@ async fn create_token(
     let owner = target(&state, &me, user_id(&id)?).await?;
     check_manage_tokens(&me, &owner).map_err(refused)?;
     let body: NewTokenBody = json_body(&headers, body).await?;
+    let (token, secret) = mint_for(&state, &me, owner.id, body).await?;
+    let mut out = token_json(&token);
+    out["token"] = secret.expose().into();
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// `DELETE /tokens/{id}`: revokes a token at once (204, also if it already was).
+async fn revoke_token(
+    State(state): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let me = member(&state, &headers).await?;
+    revoke(&state, &me, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// --- shared with the web UI ---
+
+/// `owner`'s tokens, newest first, if `me` may see them (404 alike otherwise).
+pub(crate) async fn tokens_of(
+    state: &AppState,
+    me: &renkei_policy::Identity,
+    owner: UserId,
+) -> Result<Vec<TokenRecord>, ApiError> {
+    let owner = target(state, me, owner).await?;
+    check_read_tokens(me, &owner).map_err(refused)?;
+    Ok(state.store.list_tokens(owner.id).await?)
+}
+
+/// A new token for `owner`, made by `me`: the stored record and the secret, which is shown
+/// once and kept nowhere.
+pub(crate) async fn mint_for(
+    state: &AppState,
+    me: &renkei_policy::Identity,
+    owner: UserId,
+    body: NewTokenBody,
+) -> Result<(TokenRecord, renkei_accounts::Secret), ApiError> {
+    let owner = target(state, me, owner).await?;
+    check_manage_tokens(me, &owner).map_err(refused)?;
     if let Some(label) = &body.label {
         text::check_label(label).map_err(refused)?;
     }
@@ -383,24 +419,21 @@ async fn create_token(
         .await?;
     state
         .audit(
-            Some(&me),
+            Some(me),
             action::TOKEN_CREATE,
             token.id.to_string(),
             json!({ "user": owner.id, "prefix": token.prefix, "read_only": token.read_only, "expires_at": token.expires_at }),
         )
         .await?;
-    let mut out = token_json(&token);
-    out["token"] = minted.secret.expose().into();
-    Ok((StatusCode::CREATED, Json(out)).into_response())
+    Ok((token, minted.secret))
 }
 
-/// `DELETE /tokens/{id}`: revokes a token at once (204, also if it already was).
-async fn revoke_token(
-    State(state): State<AppState>,
-    UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
-    let me = member(&state, &headers).await?;
+/// Revokes token `id` (a string from a URL) for `me`: at once, also if it already was.
+pub(crate) async fn revoke(
+    state: &AppState,
+    me: &renkei_policy::Identity,
+    id: &str,
+) -> Result<(), ApiError> {
     let token_not_found = || ApiError::not_found("Token not found");
     let id: TokenId = id.parse().map_err(|_| token_not_found())?;
     let token = state.store.token(id).await?.ok_or_else(token_not_found)?;
@@ -409,19 +442,19 @@ async fn revoke_token(
         .user(token.user)
         .await?
         .ok_or_else(token_not_found)?;
-    match check_read_tokens(&me, &owner) {
+    match check_read_tokens(me, &owner) {
         Err(MembershipError::Hidden) => return Err(token_not_found()),
         r => r.map_err(refused)?,
     }
-    check_manage_tokens(&me, &owner).map_err(refused)?;
+    check_manage_tokens(me, &owner).map_err(refused)?;
     let revoked = state.store.revoke_token(id).await?;
     state
         .audit(
-            Some(&me),
+            Some(me),
             action::TOKEN_REVOKE,
             id.to_string(),
             json!({ "user": owner.id, "already_revoked": !revoked }),
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

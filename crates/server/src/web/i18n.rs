@@ -48,6 +48,7 @@ const AREAS: &[(&str, &str, &str)] = areas![
     "records",
     "secretariat",
     "charts",
+    "admin",
 ];
 
 fn load(pick: fn(&(&str, &'static str, &'static str)) -> &'static str) -> HashMap<String, String> {

@@ -53,6 +53,7 @@ pub fn layout(cx: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
                         }
                     }
                 }
+                (super::admin::subnav(cx))
                 main { (body) }
                 footer.site { p { (cx.t("footer.text")) } }
             }

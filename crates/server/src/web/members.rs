@@ -161,9 +161,11 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap, uri: U
             .await?;
         rows.truncate(10);
         state.audit_reads(&principal, "web/dashboard", &rows).await?;
+        let reciprocity = super::admin::reciprocity::own_line(&state, &me, &cx).await?;
         let body = html! {
             h1 { (cx.t("dashboard.title")) }
             p.lead { (cx.t("dashboard.welcome")) " " strong { (me.login) } }
+            (reciprocity)
             div.stats {
                 div.stat { span.n #unread { (unread) } span { (cx.t("dashboard.unread")) } }
                 div.stat { span.n { (watching.len()) } span { (cx.t("dashboard.watchlists")) } }

@@ -17,12 +17,13 @@ use axum::extract::State;
 use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::state::AppState;
 
 mod charts;
 mod graph;
+mod admin;
 pub mod i18n;
 mod layout;
 mod members;
@@ -50,7 +51,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/report", get(portal::report_form).post(portal::report))
         .route("/login", get(members::login_form).post(members::login))
-        .route("/logout", axum::routing::post(members::logout))
+        .route("/logout", post(members::logout))
         .route("/dashboard", get(members::dashboard))
         .route("/products", get(members::products))
         .route("/products/{number}", get(members::product))
@@ -60,6 +61,33 @@ pub fn router() -> Router<AppState> {
         .route("/overview", get(charts::overview))
         .route("/secretariat/reports", get(secretariat::reports))
         .route("/static/renkei.css", get(css))
+        .route("/membership", get(admin::membership::list))
+        .route("/membership/{id}", get(admin::membership::show))
+        .route(
+            "/membership/{id}/status",
+            post(admin::membership::change_status),
+        )
+        .route(
+            "/secretariat/reciprocity",
+            get(admin::reciprocity::overview),
+        )
+        .route("/secretariat/audit", get(admin::audit::log))
+        .route("/secretariat/audit/verify", post(admin::audit::verify))
+        .route(
+            "/tokens",
+            get(admin::tokens::page_of_tokens).post(admin::tokens::create),
+        )
+        .route("/tokens/{id}/revoke", post(admin::tokens::revoke))
+        .route("/notifications", get(admin::inbox::inbox))
+        .route("/notifications/{id}/read", post(admin::inbox::mark_read))
+        .route(
+            "/settings/notifications",
+            get(admin::inbox::settings).post(admin::inbox::subscribe),
+        )
+        .route(
+            "/settings/notifications/{id}/delete",
+            post(admin::inbox::unsubscribe),
+        )
 }
 
 /// Paths nothing else answers: a page for browsers (which ask for `text/html`), the API's JSON

@@ -24,3 +24,4 @@ mod taxii_resources;
 mod users;
 mod web;
 mod web_charts;
+mod web_admin;

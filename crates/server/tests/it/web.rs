@@ -12,7 +12,7 @@ use crate::app::*;
 /// A cookie jar over `TestApp::send` (shared by the web UI's test files).
 pub(crate) struct Browser<'a> {
     app: &'a TestApp,
-    cookies: BTreeMap<String, String>,
+    pub(crate) cookies: BTreeMap<String, String>,
 }
 
 impl<'a> Browser<'a> {
