@@ -30,6 +30,9 @@ const FLUSH_MICROS: i64 = 5_000_000;
 pub struct Usage {
     pending: Mutex<HashMap<(OrgId, i64, &'static str), u64>>,
     last_flush: AtomicI64,
+    /// Held from taking the counts until the store has them, so a report's flush waits for
+    /// one under way instead of reading before its counts land.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Usage {
@@ -85,6 +88,7 @@ impl AppState {
 
     /// Stores the pending counts.
     pub async fn flush_usage(&self) -> Result<(), ApiError> {
+        let _one_at_a_time = self.usage.flushing.lock().await;
         let counts = self.usage.take();
         self.store.add_usage(&counts).await?;
         Ok(())

@@ -21,9 +21,9 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
+mod admin;
 mod charts;
 mod graph;
-mod admin;
 pub mod i18n;
 mod layout;
 mod members;

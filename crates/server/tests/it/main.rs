@@ -23,5 +23,5 @@ mod taxii_pages;
 mod taxii_resources;
 mod users;
 mod web;
-mod web_charts;
 mod web_admin;
+mod web_charts;
