@@ -25,6 +25,7 @@ pub mod i18n;
 mod layout;
 mod members;
 mod portal;
+mod publishing;
 mod records;
 pub mod render;
 mod secretariat;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/records/{id}", get(records::detail))
         .route("/secretariat/reports", get(secretariat::reports))
         .route("/static/renkei.css", get(css))
+        .merge(publishing::router())
 }
 
 /// Paths nothing else answers: a page for browsers (which ask for `text/html`), the API's JSON
