@@ -14,13 +14,13 @@ use renkei_model::product::{ConsentState, ProductStatus};
 use renkei_policy::Identity;
 
 use super::review::consent_state;
-use super::{Problem, field};
+use super::{Problem, field, posted};
 use crate::error::ApiError;
 use crate::products::{self, audience_labels};
 use crate::state::AppState;
 use crate::web::layout::{badge, kind_name, tlp_badge, when};
 use crate::web::members::to_login;
-use crate::web::render::{form, html_response, layout_page, or_error, redirect};
+use crate::web::render::{html_response, layout_page, or_error, redirect};
 use crate::web::session::Ctx;
 use crate::web_visitor;
 
@@ -99,8 +99,7 @@ pub async fn answer(
         return to_login(&cx);
     };
     let r = async {
-        let f = form(body).await?;
-        cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
+        let f = posted(&state, &cx, body).await?;
         let id: i64 = id
             .parse()
             .map_err(|_| ApiError::not_found("Consent request not found"))?;

@@ -12,13 +12,13 @@ use renkei_model::stix::Timestamp;
 use renkei_policy::{Identity, Principal};
 
 use super::form::{Form, fields_of, form_page, parse};
-use super::{Problem, analyst, field, product_path};
+use super::{Problem, analyst, analysts_product, field, posted, product_path};
 use crate::error::ApiError;
 use crate::products::{self, bulletin};
 use crate::state::AppState;
 use crate::web::layout::{kind_name, status_name, tlp_badge, when};
 use crate::web::members::to_login;
-use crate::web::render::{form, html_response, layout_page, or_error, redirect};
+use crate::web::render::{html_response, layout_page, or_error, redirect};
 use crate::web::session::Ctx;
 use crate::web_visitor;
 
@@ -101,8 +101,7 @@ pub async fn bulletin(
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
         let me = analyst(&cx)?;
-        let f = form(body).await?;
-        cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
+        let f = posted(&state, &cx, body).await?;
         let period = day(&cx, field(&f, "from"), 0)
             .and_then(|from| Ok((from, day(&cx, field(&f, "until"), DAY_MICROS)?)));
         let refused = match period {
@@ -165,8 +164,7 @@ pub async fn create(
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
         let me = analyst(&cx)?;
-        let f = form(body).await?;
-        cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
+        let f = posted(&state, &cx, body).await?;
         let kind = parse_kind(field(&f, "kind"))
             .map_err(|e| ApiError::bad_request("invalid_product", e.to_string()))?;
         let refused = match parse(&cx, kind, &f, None) {
@@ -204,8 +202,7 @@ pub async fn edit_form(
         return to_login(&cx);
     }
     let r = async {
-        let me = analyst(&cx)?;
-        let p = products::find(&state, &Principal::User(me), &number).await?;
+        let (_, p) = analysts_product(&state, &cx, &number).await?;
         let f = fields_of(&p);
         Ok(form_page(
             &cx,
@@ -231,10 +228,8 @@ pub async fn update(
 ) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
-        let me = analyst(&cx)?;
-        let f = form(body).await?;
-        cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
-        let p = products::find(&state, &Principal::User(me.clone()), &number).await?;
+        let (me, p) = analysts_product(&state, &cx, &number).await?;
+        let f = posted(&state, &cx, body).await?;
         let kind = p.kind();
         let refused = match parse(&cx, kind, &f, p.content.period.clone()) {
             Ok((content, release)) => {

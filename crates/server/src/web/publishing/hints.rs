@@ -10,13 +10,13 @@ use axum::response::Response;
 use maud::html;
 use renkei_policy::Identity;
 
-use super::Names;
+use super::{Names, posted};
 use crate::api::correlation::close_hint;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::layout::when;
 use crate::web::members::to_login;
-use crate::web::render::{form, or_error, page, redirect};
+use crate::web::render::{or_error, page, redirect};
 use crate::web::session::Ctx;
 use crate::web_visitor;
 
@@ -99,8 +99,7 @@ pub async fn close(
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
         let me = secretariat(&cx)?;
-        let f = form(body).await?;
-        cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
+        posted(&state, &cx, body).await?;
         close_hint(&state, &me, &id).await?;
         Ok(redirect(&cx, "/secretariat/hints", &[]))
     }

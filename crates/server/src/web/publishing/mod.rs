@@ -12,13 +12,15 @@
 use std::collections::HashMap;
 
 use axum::Router;
+use axum::body::Body;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use renkei_model::ids::{OrgId, UserId};
-use renkei_policy::Identity;
+use renkei_policy::{Identity, Principal};
 use renkei_store::Product;
 
+use super::render::form;
 use super::session::Ctx;
 use crate::error::ApiError;
 use crate::products;
@@ -58,6 +60,17 @@ fn analyst(cx: &Ctx) -> Result<Identity, ApiError> {
         .clone()
         .filter(products::may_author)
         .ok_or_else(|| ApiError::not_found("Not found"))
+}
+
+/// The analyst and the product `number` as they may read it (404 alike for anything else).
+async fn analysts_product(
+    state: &AppState,
+    cx: &Ctx,
+    number: &str,
+) -> Result<(Identity, Product), ApiError> {
+    let me = analyst(cx)?;
+    let p = products::find(state, &Principal::User(me.clone()), number).await?;
+    Ok((me, p))
 }
 
 /// Where the secretariat follows a product through the process.
@@ -144,6 +157,17 @@ impl Names {
         self.orgs.insert(id, name.clone());
         Ok(name)
     }
+}
+
+/// A posted form, once its CSRF token is checked (403 otherwise, and nothing changes).
+async fn posted(
+    state: &AppState,
+    cx: &Ctx,
+    body: Body,
+) -> Result<HashMap<String, String>, ApiError> {
+    let f = form(body).await?;
+    cx.check_csrf(state, f.get("csrf").map(String::as_str))?;
+    Ok(f)
 }
 
 /// A form's field, trimmed; empty when absent.

@@ -13,14 +13,14 @@ use renkei_model::product::{ConsentState, ProductKind, ProductStatus};
 use renkei_policy::{Identity, Principal};
 use renkei_store::{ConsentRequest, Product};
 
-use super::{Names, Problem, analyst, field, product_path};
+use super::{Names, Problem, analyst, analysts_product, field, posted, product_path};
 use crate::error::ApiError;
 use crate::products::{self, audience_labels};
 use crate::state::AppState;
 use crate::web::layout::{badge, kind_name, status_name, tlp_badge, when};
 use crate::web::members::to_login;
 use crate::web::portal::product_body;
-use crate::web::render::{form, html_response, layout_page, or_error, page, redirect};
+use crate::web::render::{html_response, layout_page, or_error, page, redirect};
 use crate::web::session::Ctx;
 use crate::web_visitor;
 
@@ -99,8 +99,7 @@ pub async fn product(
         return to_login(&cx);
     }
     let r = async {
-        let me = analyst(&cx)?;
-        let p = products::find(&state, &Principal::User(me), &number).await?;
+        let (_, p) = analysts_product(&state, &cx, &number).await?;
         product_page(&state, &cx, &csrf, &p, None, StatusCode::OK).await
     }
     .await;
@@ -236,10 +235,8 @@ pub async fn step(
 ) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
-        let me = analyst(&cx)?;
-        let f = form(body).await?;
-        cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
-        let p = products::find(&state, &Principal::User(me.clone()), &number).await?;
+        let (me, p) = analysts_product(&state, &cx, &number).await?;
+        let f = posted(&state, &cx, body).await?;
         let shown = p.clone();
         match take(&state, &me, p, &step, field(&f, "reason")).await {
             Ok(p) => Ok(redirect(&cx, &product_path(&p), &[])),
