@@ -447,10 +447,71 @@ async fn an_uncleared_provider_does_not_see_a_classified_title(app: TestApp) {
     assert!(c.get("/consents").await.text().contains("機密の分析"));
 }
 
+/// An indicator on the domain `value`.
+fn on_domain(value: &str) -> serde_json::Value {
+    let mut v = indicator("偽サイト", &[]);
+    v["pattern"] = json!(format!("[domain-name:value = '{value}']"));
+    v
+}
+
+async fn the_secretariat_closes_a_brokered_hint(app: TestApp) {
+    let analyst = app.analyst("analyst").await;
+    let bank = app.member("bank").await;
+    let police = app.police("police-user").await;
+    let domain = "takuhai-fuzai.shop";
+    app.post_records(
+        &bank,
+        json!({ "tlp": "TLP:GREEN", "audience": ["members"], "classification": 0,
+            "uses": ["investigation"], "attribution": "named", "pap": "PAP:GREEN" }),
+        vec![on_domain(domain)],
+    )
+    .await;
+    app.post_records(
+        &police,
+        json!({ "tlp": "TLP:AMBER", "audience": ["law_enforcement"], "classification": 0,
+            "uses": ["investigation"], "attribution": "sector_only", "pap": "PAP:AMBER" }),
+        vec![on_domain(domain)],
+    )
+    .await;
+    // The bank's lookup is told that records it may not see carry the value.
+    let r = app
+        .get(&format!("/api/v1/lookup?value={domain}"), Some(&bank))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    let mut a = Browser::new(&app);
+    a.login(&analyst.login).await;
+    let html = a.get("/secretariat/hints").await.text();
+    assert!(
+        html.contains(domain) && html.contains("bank bank"),
+        "{html}"
+    );
+    let (_, rest) = html
+        .split_once("action=\"/secretariat/hints/")
+        .expect("a close form");
+    let close = format!("/secretariat/hints/{}", rest.split('"').next().unwrap());
+    let r = a.post(&close, &[("csrf", "0000")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut b = Browser::new(&app);
+    b.login(&bank.login).await;
+    let theirs = b.csrf("/dashboard").await;
+    let r = b.post(&close, &[("csrf", theirs.as_str())]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(a.get("/secretariat/hints").await.text().contains(domain));
+
+    let csrf = csrf_of(&html);
+    let r = a.post(&close, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(!a.get("/secretariat/hints").await.text().contains(domain));
+    let r = a.post(&close, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
 on_both_stores!(
     only_secretariat_analysts_see_the_publishing_pages,
     a_cited_providers_consent_lets_another_analyst_publish,
     a_public_alert_reaches_the_portal,
     bad_forms_store_nothing_and_keep_what_was_typed,
     an_uncleared_provider_does_not_see_a_classified_title,
+    the_secretariat_closes_a_brokered_hint,
 );
