@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::app::*;
 
-/// A cookie jar over `TestApp::send` (other web tests use it too).
+/// A cookie jar over `TestApp::send` (also used by the other `web_*` test files).
 pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     cookies: BTreeMap<String, String>,

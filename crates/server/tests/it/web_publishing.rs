@@ -507,6 +507,38 @@ async fn the_secretariat_closes_a_brokered_hint(app: TestApp) {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
+async fn a_seminar_is_drafted_with_its_details(app: TestApp) {
+    let analyst = app.analyst("analyst").await;
+    let mut a = Browser::new(&app);
+    a.login(&analyst.login).await;
+    let csrf = a.csrf("/secretariat/products/new?kind=seminar").await;
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("kind", "seminar"),
+        ("title", "フィッシング対策セミナー"),
+        ("starts_at", "2026-12-10T05:00"),
+        ("ends_at", "2026-12-10T07:00"),
+        ("venue", "東京"),
+        ("registration", "members"),
+        ("tlp", "TLP:GREEN"),
+        ("to_members", "1"),
+    ];
+    let r = a.post("/secretariat/products", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "no capacity");
+    assert!(r.text().contains("定員"), "{}", r.text());
+    form.push(("capacity", "50"));
+    let r = a.post("/secretariat/products", &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let product = location(&r);
+    let number = product.rsplit('/').next().unwrap();
+    let p = app.store.product_by_number(number).await.unwrap().unwrap();
+    let details = p.content.seminar.expect("seminar details");
+    assert_eq!(details.starts_at, "2026-12-10T05:00:00Z");
+    assert_eq!(details.capacity, 50);
+    let html = a.get(&format!("{product}/edit")).await.text();
+    assert!(html.contains("value=\"2026-12-10T05:00\""), "{html}");
+}
+
 on_both_stores!(
     only_secretariat_analysts_see_the_publishing_pages,
     a_cited_providers_consent_lets_another_analyst_publish,
@@ -514,4 +546,5 @@ on_both_stores!(
     bad_forms_store_nothing_and_keep_what_was_typed,
     an_uncleared_provider_does_not_see_a_classified_title,
     the_secretariat_closes_a_brokered_hint,
+    a_seminar_is_drafted_with_its_details,
 );
