@@ -10,7 +10,7 @@ use renkei_policy::Principal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::common::{self, invalid};
+use super::common;
 use super::products::consent_json;
 use crate::auth;
 use crate::error::ApiError;
@@ -31,20 +31,11 @@ async fn my_consents(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let me = common::member(&state, &headers).await?;
-    let requests = state.store.consent_requests_to(me.org).await?;
-    let mut out = Vec::with_capacity(requests.len());
-    for c in &requests {
-        // A product classified above the reader's clearance is not described to them (nor may
-        // they answer for it): someone of the organisation cleared for it must.
-        let p = state
-            .store
-            .product(c.product)
-            .await?
-            .filter(|p| p.release.classification <= me.clearance);
-        if let Some(p) = p {
-            out.push(consent_json(c, Some(&p)));
-        }
-    }
+    let out: Vec<Value> = products::consents_to(&state, &me)
+        .await?
+        .iter()
+        .map(|(c, p)| consent_json(c, Some(p)))
+        .collect();
     Ok(Json(json!({ "consent_requests": out })))
 }
 
@@ -78,16 +69,7 @@ async fn answer(
         .parse()
         .map_err(|_| ApiError::not_found("Consent request not found"))?;
     let b: AnswerBody = common::json_body(&headers, body).await?;
-    if b.comment
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > 2_000)
-    {
-        return Err(invalid(
-            "invalid_body",
-            "Invalid body",
-            "`comment` is longer than 2,000 characters",
-        ));
-    }
+    products::check_note("comment", b.comment.as_deref().unwrap_or_default())?;
     let c = products::answer_consent(
         &state,
         &me,

@@ -148,6 +148,13 @@ async fn close(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let me = secretariat(&state, &headers).await?;
+    close_hint(&state, &me, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Closes the open hint notice `id` (a string from a URL) for `me`, of the secretariat, and
+/// audits it; 404 for anything else. The REST API and the web UI both close notices here.
+pub(crate) async fn close_hint(state: &AppState, me: &Identity, id: &str) -> Result<(), ApiError> {
     let Ok(id) = id.parse::<i64>() else {
         return Err(ApiError::not_found("Notice not found"));
     };
@@ -157,11 +164,10 @@ async fn close(
     }
     state
         .audit(
-            Some(&me),
+            Some(me),
             action::HINT_CLOSE,
             format!("hint-notice/{id}"),
             json!({}),
         )
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+        .await
 }

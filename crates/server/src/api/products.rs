@@ -301,13 +301,7 @@ async fn reason(headers: &HeaderMap, body: Body) -> Result<String, ApiError> {
     } else {
         ReasonBody::default()
     };
-    if b.reason.chars().count() > 2_000 {
-        return Err(invalid(
-            "invalid_body",
-            "Invalid body",
-            "`reason` is longer than 2,000 characters",
-        ));
-    }
+    products::check_note("reason", &b.reason)?;
     Ok(b.reason)
 }
 

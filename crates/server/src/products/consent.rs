@@ -3,12 +3,34 @@
 
 use renkei_model::product::{ConsentState, ProductStatus};
 use renkei_policy::Identity;
-use renkei_store::{ConsentAnswer, ConsentRequest};
+use renkei_store::{ConsentAnswer, ConsentRequest, Product};
 use serde_json::json;
 
 use super::process::{action, check_status};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// The consent requests addressed to `me`'s organisation, newest first, each with its
+/// product; those of a product classified above `me`'s clearance are left out (someone of the
+/// organisation cleared for it answers them).
+pub async fn consents_to(
+    state: &AppState,
+    me: &Identity,
+) -> Result<Vec<(ConsentRequest, Product)>, ApiError> {
+    let requests = state.store.consent_requests_to(me.org).await?;
+    let mut out = Vec::with_capacity(requests.len());
+    for c in requests {
+        let p = state
+            .store
+            .product(c.product)
+            .await?
+            .filter(|p| p.release.classification <= me.clearance);
+        if let Some(p) = p {
+            out.push((c, p));
+        }
+    }
+    Ok(out)
+}
 
 /// A provider answers a consent request addressed to its organisation; only while the
 /// product is in review.
@@ -26,18 +48,10 @@ pub async fn answer_consent(
         ));
     }
     let not_found = || ApiError::not_found("Consent request not found");
-    let request = state
-        .store
-        .consent_requests_to(me.org)
+    let (_, product) = consents_to(state, me)
         .await?
         .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(not_found)?;
-    let product = state
-        .store
-        .product(request.product)
-        .await?
-        .filter(|p| p.release.classification <= me.clearance)
+        .find(|(c, _)| c.id == id)
         .ok_or_else(not_found)?;
     check_status(&product, ProductStatus::InReview)?;
     let state_now = if given {

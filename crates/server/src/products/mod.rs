@@ -23,7 +23,7 @@ mod process;
 mod release;
 pub mod seminars;
 
-pub use consent::answer_consent;
+pub use consent::{answer_consent, consents_to};
 pub use process::*;
 pub use release::{Release, audience_labels};
 

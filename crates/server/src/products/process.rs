@@ -32,9 +32,13 @@ pub mod action {
     pub const CONSENT: &str = "product.consent";
 }
 
-/// Writers of products: analysts and administrators of the secretariat.
+/// Writers (and approvers) of products: analysts and administrators of the secretariat.
+pub fn may_author(me: &Identity) -> bool {
+    me.is_secretariat() && me.can_write() && matches!(me.role, Role::Analyst | Role::Admin)
+}
+
 fn check_author(me: &Identity) -> Result<(), ApiError> {
-    if me.is_secretariat() && me.can_write() && matches!(me.role, Role::Analyst | Role::Admin) {
+    if may_author(me) {
         Ok(())
     } else {
         Err(ApiError::forbidden(
@@ -42,6 +46,21 @@ fn check_author(me: &Identity) -> Result<(), ApiError> {
             "Only the secretariat's analysts write and approve products",
         ))
     }
+}
+
+/// Longest reason for a return or withdrawal, or comment on a consent answer.
+pub const NOTE_CHARS: usize = 2_000;
+
+/// Refuses a reason or comment (`field`) longer than [`NOTE_CHARS`].
+pub fn check_note(field: &str, text: &str) -> Result<(), ApiError> {
+    if text.chars().count() > NOTE_CHARS {
+        return Err(super_invalid(
+            "invalid_body",
+            "Invalid body",
+            &format!("`{field}` is longer than 2,000 characters"),
+        ));
+    }
+    Ok(())
 }
 
 fn check_content(kind: ProductKind, content: &ProductContent) -> Result<(), ApiError> {

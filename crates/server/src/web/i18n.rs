@@ -49,6 +49,7 @@ const AREAS: &[(&str, &str, &str)] = areas![
     "secretariat",
     "charts",
     "admin",
+    "publishing",
 ];
 
 fn load(pick: fn(&(&str, &'static str, &'static str)) -> &'static str) -> HashMap<String, String> {

@@ -38,6 +38,15 @@ pub fn layout(cx: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
                             @if me.is_secretariat() {
                                 a href="/secretariat/reports" { (cx.t("nav.public_reports")) }
                             }
+                            @if crate::products::may_author(me) {
+                                a href="/secretariat/products" { (cx.t("publish.nav.desk")) }
+                                a href="/secretariat/review" { (cx.t("publish.nav.review")) }
+                            }
+                            @if me.is_secretariat() {
+                                a href="/secretariat/hints" { (cx.t("publish.nav.hints")) }
+                            } @else {
+                                a href="/consents" { (cx.t("publish.nav.consents")) }
+                            }
                         }
                     }
                     div.account {

@@ -28,6 +28,7 @@ pub mod i18n;
 mod layout;
 mod members;
 mod portal;
+mod publishing;
 mod records;
 pub mod render;
 mod secretariat;
@@ -88,6 +89,7 @@ pub fn router() -> Router<AppState> {
             "/settings/notifications/{id}/delete",
             post(admin::inbox::unsubscribe),
         )
+        .merge(publishing::router())
 }
 
 /// Paths nothing else answers: a page for browsers (which ask for `text/html`), the API's JSON

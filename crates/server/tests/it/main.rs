@@ -25,3 +25,4 @@ mod users;
 mod web;
 mod web_admin;
 mod web_charts;
+mod web_publishing;
