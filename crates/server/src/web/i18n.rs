@@ -41,8 +41,14 @@ macro_rules! areas {
 }
 
 /// (area, Japanese, English).
-const AREAS: &[(&str, &str, &str)] =
-    areas!["common", "portal", "members", "records", "secretariat"];
+const AREAS: &[(&str, &str, &str)] = areas![
+    "common",
+    "portal",
+    "members",
+    "records",
+    "secretariat",
+    "sharing"
+];
 
 fn load(pick: fn(&(&str, &'static str, &'static str)) -> &'static str) -> HashMap<String, String> {
     AREAS

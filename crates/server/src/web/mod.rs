@@ -23,12 +23,15 @@ use crate::state::AppState;
 
 pub mod i18n;
 mod layout;
+mod lookup;
 mod members;
 mod portal;
 mod records;
+mod related;
 pub mod render;
 mod secretariat;
 pub mod session;
+mod submit;
 
 pub use session::LoginLimiter;
 
@@ -55,6 +58,20 @@ pub fn router() -> Router<AppState> {
         .route("/records/{id}", get(records::detail))
         .route("/secretariat/reports", get(secretariat::reports))
         .route("/static/renkei.css", get(css))
+        .route(
+            "/records/{id}/sightings",
+            axum::routing::post(related::report_sighting),
+        )
+        .route("/submit", get(submit::index))
+        .route(
+            "/submit/text",
+            get(submit::text_form).post(submit::text_submit),
+        )
+        .route(
+            "/submit/{kind}",
+            get(submit::type_form).post(submit::type_submit),
+        )
+        .route("/lookup", get(lookup::form).post(lookup::bulk))
 }
 
 /// Paths nothing else answers: a page for browsers (which ask for `text/html`), the API's JSON

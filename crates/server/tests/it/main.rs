@@ -23,3 +23,4 @@ mod taxii_pages;
 mod taxii_resources;
 mod users;
 mod web;
+mod web_sharing;

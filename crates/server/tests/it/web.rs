@@ -9,21 +9,26 @@ use serde_json::json;
 
 use crate::app::*;
 
-/// A cookie jar over `TestApp::send`.
-struct Browser<'a> {
+/// A cookie jar over `TestApp::send` (also used by the other `web_*` test files).
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     cookies: BTreeMap<String, String>,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Browser {
             app,
             cookies: BTreeMap::new(),
         }
     }
 
-    async fn send(&mut self, method: Method, path: &str, form: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Reply {
         let cookie: Vec<String> = self
             .cookies
             .iter()
@@ -56,21 +61,21 @@ impl<'a> Browser<'a> {
         r
     }
 
-    async fn get(&mut self, path: &str) -> Reply {
+    pub(crate) async fn get(&mut self, path: &str) -> Reply {
         self.send(Method::GET, path, &[]).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
         self.send(Method::POST, path, form).await
     }
 
     /// The CSRF token of the form on the page at `path`.
-    async fn csrf(&mut self, path: &str) -> String {
+    pub(crate) async fn csrf(&mut self, path: &str) -> String {
         let r = self.get(path).await;
         csrf_of(&r.text())
     }
 
-    async fn login(&mut self, login: &str) -> Reply {
+    pub(crate) async fn login(&mut self, login: &str) -> Reply {
         let csrf = self.csrf("/login").await;
         self.post(
             "/login",
@@ -84,7 +89,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let (_, rest) = html
         .split_once("name=\"csrf\" value=\"")
         .unwrap_or_else(|| panic!("no form: {html}"));
