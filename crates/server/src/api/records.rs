@@ -224,6 +224,26 @@ pub(crate) async fn latest_and_versions(
     Ok((latest.swap_remove(0), versions))
 }
 
+/// The id in a URL of a record `principal` may see; 404 alike when the id does not parse, the
+/// record does not exist or may not be seen. Shared by the REST API and the web UI.
+pub(crate) async fn visible_record(
+    state: &AppState,
+    principal: &Principal,
+    raw: &str,
+) -> Result<StixId, ApiError> {
+    let id = record_id(raw)?;
+    let scope = ReadScope::of(principal, Path::Raw);
+    if state
+        .store
+        .visible_ids(&scope, &[id.to_string()])
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::not_found("Record not found"));
+    }
+    Ok(id)
+}
+
 /// `GET /records/{id}`: the latest version the caller may see, and the list of versions.
 async fn detail(
     State(state): State<AppState>,
@@ -461,16 +481,7 @@ async fn change_handling(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let (principal, me) = member(&state, &headers).await?;
-    let id = record_id(&id)?;
-    let scope = ReadScope::of(&principal, Path::Raw);
-    if state
-        .store
-        .visible_ids(&scope, &[id.to_string()])
-        .await?
-        .is_empty()
-    {
-        return Err(ApiError::not_found("Record not found"));
-    }
+    let id = visible_record(&state, &principal, &id).await?;
     let not_provider = || {
         ApiError::forbidden(
             "not_provider",

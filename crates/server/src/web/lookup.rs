@@ -172,8 +172,7 @@ pub async fn bulk(
         return to_login(&cx);
     };
     let r = async {
-        let f = Posted::read(body, MAX_BODY).await?;
-        cx.check_csrf(&state, Some(f.get("csrf")))?;
+        let f = Posted::checked(&cx, &state, body, MAX_BODY).await?;
         let text = f.get("values");
         let kind_name = f.get("type");
         let values: Vec<String> = text

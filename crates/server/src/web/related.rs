@@ -20,9 +20,9 @@ use axum::response::Response;
 use maud::{Markup, html};
 use renkei_ingest::Container;
 use renkei_model::ids::OrgId;
-use renkei_model::stix::{StixId, Timestamp};
+use renkei_model::stix::Timestamp;
 use renkei_observables::Observable;
-use renkei_policy::{Identity, Path, Principal, ReadScope};
+use renkei_policy::{Identity, Principal};
 use renkei_store::RecordRow;
 use serde_json::{Value, json};
 
@@ -241,19 +241,9 @@ pub async fn report_sighting(
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let me = super::submit::submitter_or_answer!(cx, csrf);
     let r = async {
-        let f = Posted::read(body, 4 * 1024).await?;
-        cx.check_csrf(&state, Some(f.get("csrf")))?;
-        let id = StixId::parse(&id).map_err(|_| ApiError::not_found("Record not found"))?;
+        let f = Posted::checked(&cx, &state, body, 4 * 1024).await?;
         let principal = Principal::User(me.clone());
-        let scope = ReadScope::of(&principal, Path::Raw);
-        if state
-            .store
-            .visible_ids(&scope, &[id.to_string()])
-            .await?
-            .is_empty()
-        {
-            return Err(ApiError::not_found("Record not found"));
-        }
+        let id = crate::api::records::visible_record(&state, &principal, &id).await?;
         let kind = f.get("kind");
         if !SIGHTING_KINDS.contains(&kind) {
             return Err(ApiError::bad_request(

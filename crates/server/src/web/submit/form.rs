@@ -35,6 +35,19 @@ impl Posted {
         ))
     }
 
+    /// Reads the form like [`Posted::read`] and refuses (403) one without this visitor's CSRF
+    /// token.
+    pub async fn checked(
+        cx: &Ctx,
+        state: &crate::state::AppState,
+        body: Body,
+        limit: usize,
+    ) -> Result<Posted, ApiError> {
+        let f = Posted::read(body, limit).await?;
+        cx.check_csrf(state, Some(f.get("csrf")))?;
+        Ok(f)
+    }
+
     /// The last value of `name`, trimmed; empty when absent.
     pub fn get(&self, name: &str) -> &str {
         self.0

@@ -121,8 +121,7 @@ pub async fn text_submit(
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let me = submitter_or_answer!(cx, csrf);
     let r = async {
-        let f = Posted::read(body, MAX_BODY).await?;
-        cx.check_csrf(&state, Some(f.get("csrf")))?;
+        let f = Posted::checked(&cx, &state, body, MAX_BODY).await?;
         if f.get("step") == "edit" {
             return Ok(text_page(&cx, &csrf, &me, StatusCode::OK, &f, &[]));
         }
@@ -175,7 +174,8 @@ pub async fn text_submit(
 }
 
 /// The preview: each value found, as its type and normalised value (and how it was written
-/// when that differs), those on an exclusion list marked as left out; confirm or edit.
+/// when that differs: defanged, full-width), those on an exclusion list marked as left out;
+/// confirm or edit.
 fn preview(cx: &Ctx, csrf: &str, f: &Posted, found: &[renkei_observables::Extracted]) -> Response {
     let body = html! {
         p.crumbs { a href="/submit" { (cx.t("submit.title")) } }
@@ -186,7 +186,7 @@ fn preview(cx: &Ctx, csrf: &str, f: &Posted, found: &[renkei_observables::Extrac
             tbody { @for x in found { tr.excluded[x.excluded.is_some()] {
                 td { (x.kind().name()) }
                 td { code { (x.value()) } }
-                td { @if x.display() != x.value() { (x.display()) } }
+                td { @if let Some(written) = f.get("text").get(x.span.clone()) { @if written != x.value() { code { (written) } } } }
                 td { @if let Some(r) = &x.excluded { (cx.t("submit.excluded")) " (" (r.category) ")" } }
             } } }
         }

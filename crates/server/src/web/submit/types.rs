@@ -351,8 +351,7 @@ pub async fn type_submit(
     let me = submitter_or_answer!(cx, csrf);
     let r = async {
         let k = kind(&slug)?;
-        let f = Posted::read(body, MAX_BODY).await?;
-        cx.check_csrf(&state, Some(f.get("csrf")))?;
+        let f = Posted::checked(&cx, &state, body, MAX_BODY).await?;
         let object = object(&cx, &state, k, &f);
         let handling = form::parse(&cx, &me, &f);
         let (object, handling) = match (object, handling) {
