@@ -376,7 +376,12 @@ async fn bad_submissions_are_refused_and_store_nothing(app: TestApp) {
     ]);
     let r = b.post("/submit/fraud-account", &form).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
-    assert!(r.text().contains("value=\"さくら銀行\""), "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("value=\"さくら銀行\""), "{html}");
+    assert!(
+        html.contains("<strong>口座番号（7 桁）</strong>: is required"),
+        "{html}"
+    );
 
     assert_eq!(records(&app).await, before, "nothing was stored");
 }

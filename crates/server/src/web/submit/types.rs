@@ -283,6 +283,19 @@ fn object(cx: &Ctx, state: &AppState, k: &Kind, f: &Posted) -> Result<Value, Vec
     }
 }
 
+/// The ingest's refusal (`objects/0/<property>: why`) as a problem naming the form's field
+/// when it is one, the whole record otherwise.
+fn refusal(k: &Kind, message: &str) -> Problem {
+    let field = message
+        .strip_prefix("objects/0/")
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(name, why)| {
+            let f = k.fields.iter().find(|f| f.name == name)?;
+            Some(Problem::new(f.name, why.trim()))
+        });
+    field.unwrap_or_else(|| Problem::new("object", message))
+}
+
 fn type_page(
     cx: &Ctx,
     csrf: &str,
@@ -369,7 +382,7 @@ pub async fn type_submit(
         match store(&state, &me, &arrival, Container::Envelope, Some(handling)).await {
             Ok(id) => Ok(redirect(&cx, &format!("/records/{id}"), &[])),
             Err(e) if e.code == "invalid_submission" => {
-                let problems = [Problem::new("object", e.title)];
+                let problems = [refusal(k, &e.title)];
                 let status = StatusCode::UNPROCESSABLE_ENTITY;
                 Ok(type_page(&cx, &csrf, &me, k, status, &f, &problems))
             }
