@@ -105,7 +105,7 @@ pub fn field_label(cx: &Ctx, field: &str) -> &'static str {
         "attribution" => cx.t("handling.attribution"),
         "uses" => cx.t("handling.uses"),
         "text" => cx.t("submit.text"),
-        other => super::types::label_of(cx, other),
+        other => super::kinds::label_of(cx, other),
     }
 }
 

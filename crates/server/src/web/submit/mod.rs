@@ -6,6 +6,7 @@
 //! Read-only members and readers get the API's refusal (403) as a page.
 
 pub(super) mod form;
+mod kinds;
 mod types;
 
 use axum::body::Body;
@@ -65,7 +66,7 @@ pub async fn index(State(state): State<AppState>, headers: HeaderMap, uri: Uri) 
         p.lead { (cx.t("submit.lead")) }
         ul.kinds {
             li { a href="/submit/text" { (cx.t("submit.text_title")) } " — " (cx.t("submit.text_lead")) }
-            @for k in types::KINDS {
+            @for k in kinds::KINDS {
                 li { a href={ "/submit/" (k.slug) } { (super::i18n::t(cx.lang, k.title)) } }
             }
         }
