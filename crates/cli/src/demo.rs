@@ -373,6 +373,35 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
     }
     batches.push(("watchtower", c2));
 
+    // Telecom: an SMS sender's server, shared with telecom only. Banks cannot read it, so a
+    // bank submitting or looking up the address gets a hint ("1 record in sector telecom").
+    batches.push((
+        "hikari",
+        vec![(
+            sdo(
+                "indicator",
+                "smishing-sender",
+                json!({
+                    "name": "スミッシング配信サーバ",
+                    "description": "宅配業者を装う SMS の配信に使われたサーバ。",
+                    "indicator_types": ["malicious-activity"],
+                    "pattern": "[ipv4-addr:value = '45.95.147.200']",
+                    "pattern_type": "stix",
+                    "valid_from": T,
+                    "object_marking_refs": [tlp_amber],
+                }),
+            ),
+            Handling {
+                attribution: Attribution::SectorOnly,
+                ..handling(
+                    Tlp::Amber,
+                    vec![AudienceEntry::Sector(Sector::new("telecom")?)],
+                    &[Use::Investigation, Use::DefensiveFeeds],
+                )
+            },
+        )],
+    ));
+
     // Police: a threat actor for law enforcement, and one TLP:RED lead for a named analyst.
     let analyst = by_login("analyst").map(|(_, u)| u.id);
     let mut police = vec![(

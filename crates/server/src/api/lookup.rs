@@ -67,7 +67,7 @@ async fn one(
     let me = common::member(&state, &headers).await?;
     let params = common::query(params)?;
     let kind = parse_kind(params.kind.as_deref())?;
-    let mut results = look_up(&state, &me, &[params.value], kind).await?;
+    let mut results = look_up(&state, &me, &[params.value], kind, "api/lookup").await?;
     Ok(Json(results.pop().unwrap_or(Value::Null)))
 }
 
@@ -90,11 +90,11 @@ async fn bulk(
         ));
     }
     let kind = parse_kind(body.kind.as_deref())?;
-    let results = look_up(&state, &me, &body.values, kind).await?;
+    let results = look_up(&state, &me, &body.values, kind, "api/lookup").await?;
     Ok(Json(json!({ "results": results })))
 }
 
-fn parse_kind(kind: Option<&str>) -> Result<Option<ObservableType>, ApiError> {
+pub(crate) fn parse_kind(kind: Option<&str>) -> Result<Option<ObservableType>, ApiError> {
     kind.map(|k| {
         k.parse::<ObservableType>().map_err(|e| {
             ApiError::bad_request("invalid_parameter", "Unknown observable type").with_description(
@@ -119,15 +119,46 @@ fn readings(value: &str, kind: Option<ObservableType>) -> Vec<Observable> {
     }
 }
 
-async fn look_up(
+/// The answer to a lookup of `values` (each read as `kind`, or as every type it can be), one
+/// result per value, counted as lookups in the caller's usage; sensitive records shown are
+/// audited under `audit_path`. Shared by the REST API and the web UI.
+pub(crate) async fn look_up(
     state: &AppState,
     me: &Identity,
     values: &[String],
     kind: Option<ObservableType>,
+    audit_path: &str,
+) -> Result<Vec<Value>, ApiError> {
+    let per_value: Vec<Vec<Observable>> = values.iter().map(|v| readings(v, kind)).collect();
+    let mut out = answers(state, me, values, &per_value, audit_path).await?;
+    for (result, obs) in out.iter_mut().zip(&per_value) {
+        if obs.is_empty() {
+            result["error"] = json!({
+                "code": "not_an_observable",
+                "title": match kind {
+                    Some(k) => format!("Not a valid {k} value"),
+                    None => "Not a value of any observable type".to_owned(),
+                },
+            });
+        }
+    }
+    state.count_usage(me, crate::usage::kind::LOOKUPS, values.len());
+    Ok(out)
+}
+
+/// For each query and the observables it is read as: the records carrying each that the
+/// caller may see, their sightings and — for what the caller may not see — the hint, which
+/// is also noted for the secretariat. `{"query": …, "observables": […]}` per query.
+/// The web UI's record page asks it about the observables a record carries.
+pub(crate) async fn answers(
+    state: &AppState,
+    me: &Identity,
+    values: &[String],
+    per_value: &[Vec<Observable>],
+    audit_path: &str,
 ) -> Result<Vec<Value>, ApiError> {
     let principal = Principal::User(me.clone());
     let exclusions = Exclusions::shipped();
-    let per_value: Vec<Vec<Observable>> = values.iter().map(|v| readings(v, kind)).collect();
     let mut keys: Vec<i64> = per_value
         .iter()
         .flatten()
@@ -160,7 +191,7 @@ async fn look_up(
     let mut notices = Vec::new();
     let mut sensitive = Vec::new();
     let mut out = Vec::with_capacity(values.len());
-    for (value, obs) in values.iter().zip(&per_value) {
+    for (value, obs) in values.iter().zip(per_value) {
         let mut matches = Vec::new();
         for o in obs {
             let mut entry = json!({ "type": o.kind().name(), "value": o.value() });
@@ -197,31 +228,31 @@ async fn look_up(
             }
             matches.push(entry);
         }
-        let mut result = json!({ "query": value, "observables": matches });
-        if obs.is_empty() {
-            result["error"] = json!({
-                "code": "not_an_observable",
-                "title": match kind {
-                    Some(k) => format!("Not a valid {k} value"),
-                    None => "Not a value of any observable type".to_owned(),
-                },
-            });
-        }
-        out.push(result);
+        out.push(json!({ "query": value, "observables": matches }));
     }
     if !sensitive.is_empty() {
         state
             .audit(
                 Some(me),
                 crate::audit::action::RECORD_READ,
-                "api/lookup",
+                audit_path,
                 json!({ "records": sensitive }),
             )
             .await?;
     }
     state.store.note_hints(&notices).await?;
-    state.count_usage(me, crate::usage::kind::LOOKUPS, values.len());
     Ok(out)
+}
+
+/// The sightings among `rows` that the caller may see, counted as a lookup counts them
+/// (`{"total", "by_kind", "by_org", "by_sector"}`). The web UI's record page shows those of
+/// one record (`Store::sightings_of`).
+pub(crate) fn sightings_json(principal: &Principal, rows: &[SightingRow]) -> Value {
+    let mut seen = Sightings::default();
+    for s in rows {
+        seen.add(principal, s);
+    }
+    seen.json()
 }
 
 /// What one indexed value yields for the caller.

@@ -51,7 +51,7 @@ async fn member(state: &AppState, headers: &HeaderMap) -> Result<(Principal, Ide
 }
 
 /// A handling the caller gives may not classify above the caller's own clearance.
-pub(super) fn within_clearance(me: &Identity, handling: Option<&Handling>) -> Result<(), ApiError> {
+pub(crate) fn within_clearance(me: &Identity, handling: Option<&Handling>) -> Result<(), ApiError> {
     match handling {
         Some(h) if h.classification > me.clearance => Err(invalid(
             "classification_above_clearance",
@@ -224,6 +224,26 @@ pub(crate) async fn latest_and_versions(
     Ok((latest.swap_remove(0), versions))
 }
 
+/// The id in a URL of a record `principal` may see; 404 alike when the id does not parse, the
+/// record does not exist or may not be seen. Shared by the REST API and the web UI.
+pub(crate) async fn visible_record(
+    state: &AppState,
+    principal: &Principal,
+    raw: &str,
+) -> Result<StixId, ApiError> {
+    let id = record_id(raw)?;
+    let scope = ReadScope::of(principal, Path::Raw);
+    if state
+        .store
+        .visible_ids(&scope, &[id.to_string()])
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::not_found("Record not found"));
+    }
+    Ok(id)
+}
+
 /// `GET /records/{id}`: the latest version the caller may see, and the list of versions.
 async fn detail(
     State(state): State<AppState>,
@@ -291,13 +311,20 @@ async fn create(
 /// The caller, who must be a member in good standing allowed to submit.
 pub(super) async fn writer(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
     let (_, me) = member(state, headers).await?;
+    may_submit(&me)?;
+    Ok(me)
+}
+
+/// Refuses (403) a member who may not submit: a reader role or a read-only token. Shared by
+/// the REST API and the web UI's forms.
+pub(crate) fn may_submit(me: &Identity) -> Result<(), ApiError> {
     if !me.can_write() {
         return Err(
             ApiError::forbidden("cannot_write", "You may not submit records")
                 .with_description("A reader role or a read-only token cannot submit."),
         );
     }
-    Ok(me)
+    Ok(())
 }
 
 /// A JSON request body within the size limit: 415 for another media type, 413 if too large.
@@ -339,6 +366,20 @@ pub(super) async fn store_submission(
     handling: Option<Handling>,
     warnings: Vec<String>,
 ) -> Result<Response, ApiError> {
+    let fates = submit_objects(state, me, arrival, container, handling).await?;
+    Ok(fates_response(arrival, &fates, warnings))
+}
+
+/// Validates and stores a submission through the ingest path, wakes the notifier when
+/// something new was stored and audits it (`path` is the arrival's channel): each object's
+/// fate. Shared by the REST API and the web UI's forms.
+pub(crate) async fn submit_objects(
+    state: &AppState,
+    me: &Identity,
+    arrival: &Arrival,
+    container: Container,
+    handling: Option<Handling>,
+) -> Result<Vec<Fate>, ApiError> {
     let fates = submit(
         state.store.as_ref(),
         me,
@@ -377,13 +418,19 @@ pub(super) async fn store_submission(
             action::RECORD_SUBMIT,
             arrival.id.to_string(),
             json!({
-                "path": "rest",
+                "path": arrival.channel,
                 "media_type": arrival.media_type,
                 "objects": fates.len(),
                 "stored": stored,
             }),
         )
         .await?;
+    Ok(fates)
+}
+
+/// The API's answer to a submission: each object's fate, 201 when every object was stored,
+/// 200 when some were refused.
+fn fates_response(arrival: &Arrival, fates: &[Fate], warnings: Vec<String>) -> Response {
     let results: Vec<Value> = fates
         .iter()
         .map(|f| match f {
@@ -422,7 +469,7 @@ pub(super) async fn store_submission(
     if !warnings.is_empty() {
         answer["warnings"] = warnings.into();
     }
-    Ok((status, Json(answer)).into_response())
+    (status, Json(answer)).into_response()
 }
 
 /// `PATCH /records/{id}/handling` with a whole handling: the provider tightens or loosens its
@@ -434,16 +481,7 @@ async fn change_handling(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let (principal, me) = member(&state, &headers).await?;
-    let id = record_id(&id)?;
-    let scope = ReadScope::of(&principal, Path::Raw);
-    if state
-        .store
-        .visible_ids(&scope, &[id.to_string()])
-        .await?
-        .is_empty()
-    {
-        return Err(ApiError::not_found("Record not found"));
-    }
+    let id = visible_record(&state, &principal, &id).await?;
     let not_provider = || {
         ApiError::forbidden(
             "not_provider",

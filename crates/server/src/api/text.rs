@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
+use renkei_ingest::misp::Conversion;
 use renkei_ingest::text::{TextError, convert_text};
 use renkei_ingest::{Arrival, Container};
 use renkei_model::handling::Handling;
@@ -51,21 +52,7 @@ async fn submit_text(
     })?;
     within_clearance(&me, submission.handling.as_ref())?;
     let received_at = state.clock.now_micros();
-    let text = submission.text;
-    let conversion = tokio::task::spawn_blocking(move || {
-        convert_text(&text, Timestamp::from_unix_micros(received_at))
-    })
-    .await
-    .map_err(|_| ApiError::internal())?
-    .map_err(|e| match e {
-        TextError::Extract(_) => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.code(), "Text too large")
-                .with_description(e.to_string())
-        }
-        TextError::Nothing => invalid(e.code(), "No indicators to store", e.to_string()),
-    })?;
-    let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))
-        .map_err(|_| ApiError::internal())?;
+    let conversion = convert(submission.text, received_at).await?;
     let arrival = Arrival {
         id: SubmissionId::from_uuid(state.entropy.uuid_v4()),
         channel: "rest",
@@ -77,9 +64,34 @@ async fn submit_text(
         &state,
         &me,
         &arrival,
-        Container::Converted(envelope.into()),
+        converted(&conversion)?,
         submission.handling,
         conversion.warnings,
     )
     .await
+}
+
+/// The STIX objects for `text` received at `received_at` (µs), as `POST /text` makes them:
+/// 413 when it is too large to scan, 400 when it holds no indicator. Shared by the REST API
+/// and the web UI.
+pub(crate) async fn convert(text: String, received_at: i64) -> Result<Conversion, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        convert_text(&text, Timestamp::from_unix_micros(received_at))
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|e| match e {
+        TextError::Extract(_) => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.code(), "Text too large")
+                .with_description(e.to_string())
+        }
+        TextError::Nothing => invalid(e.code(), "No indicators to store", e.to_string()),
+    })
+}
+
+/// The converted objects as the container a submission stores.
+pub(crate) fn converted(conversion: &Conversion) -> Result<Container, ApiError> {
+    let envelope = serde_json::to_vec(&serde_json::json!({ "objects": conversion.objects }))
+        .map_err(|_| ApiError::internal())?;
+    Ok(Container::Converted(envelope.into()))
 }

@@ -50,6 +50,7 @@ const AREAS: &[(&str, &str, &str)] = areas![
     "charts",
     "admin",
     "publishing",
+    "sharing",
 ];
 
 fn load(pick: fn(&(&str, &'static str, &'static str)) -> &'static str) -> HashMap<String, String> {

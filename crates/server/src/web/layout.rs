@@ -35,6 +35,8 @@ pub fn layout(cx: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
                             a href="/products" { (cx.t("nav.products")) }
                             a href="/records" { (cx.t("nav.records")) }
                             a href="/overview" { (cx.t("nav.overview")) }
+                            a href="/lookup" { (cx.t("nav.lookup")) }
+                            @if me.can_write() { a href="/submit" { (cx.t("nav.submit")) } }
                             @if me.is_secretariat() {
                                 a href="/secretariat/reports" { (cx.t("nav.public_reports")) }
                             }

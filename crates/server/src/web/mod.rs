@@ -26,13 +26,16 @@ mod charts;
 mod graph;
 pub mod i18n;
 mod layout;
+mod lookup;
 mod members;
 mod portal;
 mod publishing;
 mod records;
+mod related;
 pub mod render;
 mod secretariat;
 pub mod session;
+mod submit;
 mod svg;
 
 pub use session::LoginLimiter;
@@ -90,6 +93,17 @@ pub fn router() -> Router<AppState> {
             post(admin::inbox::unsubscribe),
         )
         .merge(publishing::router())
+        .route("/records/{id}/sightings", post(related::report_sighting))
+        .route("/submit", get(submit::index))
+        .route(
+            "/submit/text",
+            get(submit::text_form).post(submit::text_submit),
+        )
+        .route(
+            "/submit/{kind}",
+            get(submit::type_form).post(submit::type_submit),
+        )
+        .route("/lookup", get(lookup::form).post(lookup::bulk))
 }
 
 /// Paths nothing else answers: a page for browsers (which ask for `text/html`), the API's JSON

@@ -166,12 +166,14 @@ pub async fn detail(
         } else {
             cx.t("records.provider_hidden").to_owned()
         };
+        let around = super::related::around(&state, &me, row).await?;
         let pretty = serde_json::to_string_pretty(object).unwrap_or_default();
         let title = title_of(row);
         let body = html! {
             p.crumbs { a href="/records" { (cx.t("records.title")) } }
             h1 { (title) }
             (handling_badges(&cx, &shown["handling"]))
+            p { a href={ "/records/" (row.stix_id) "/graph" } { (cx.t("graph.open")) } }
             dl {
                 dt { (cx.t("records.type")) } dd { (row.stix_type) }
                 dt { "ID" } dd { code { (row.stix_id) } }
@@ -180,6 +182,7 @@ pub async fn detail(
                 @if let Some(p) = text("pattern") { dt { (cx.t("records.pattern")) } dd { code { (p) } } }
                 dt { (cx.t("records.added")) } dd { (when(row.date_added)) }
             }
+            (super::related::sections(&cx, &csrf, &me, &row.stix_id, &around))
             h2 { (cx.t("records.versions")) }
             ul { @for v in &versions { li { (Timestamp::to_stix(&v.version)) } } }
             h2 { (cx.t("records.object")) }

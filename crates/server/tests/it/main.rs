@@ -26,3 +26,4 @@ mod web;
 mod web_admin;
 mod web_charts;
 mod web_publishing;
+mod web_sharing;
