@@ -556,6 +556,10 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
     }
     batches.push(("analyst", alerts));
 
+    // Each organisation's submission, with the objects spread over the last twelve weeks (the
+    // older first) so the overview's charts show weeks, not one column; ingested week by week
+    // across organisations, since `date_added` only grows.
+    let mut spread: Vec<(Provenance, Vec<Vec<NewRecord>>)> = Vec::new();
     for (login, batch) in batches {
         let Some((org, user)) = by_login(login) else {
             continue;
@@ -576,13 +580,14 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
                 bytes: bytes.clone().into(),
             })
             .await?;
-        let mut records = Vec::new();
-        for (object, h) in batch {
+        let mut weeks: Vec<Vec<NewRecord>> = (0..DEMO_WEEKS).map(|_| Vec::new()).collect();
+        let n = batch.len().max(1);
+        for (i, (object, h)) in batch.into_iter().enumerate() {
             let o = StixObject::parse(&object.to_string())
                 .map_err(|e| anyhow::anyhow!("demo object {}: {e}", object["id"]))?;
             let mut record = NewRecord::new(o, h);
             record.terms = renkei_ingest::index::terms_of_value(&object);
-            records.push(record);
+            weeks[i * DEMO_WEEKS / n].push(record);
         }
         let provenance = Provenance {
             submission: submission_id,
@@ -590,11 +595,23 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
             provider_kind: org.kind,
             provider_sector: org.sector.clone(),
         };
-        store.ingest(&provenance, &records, now).await?;
+        spread.push((provenance, weeks));
+    }
+    for week in 0..DEMO_WEEKS {
+        let at = now - i64::try_from(DEMO_WEEKS - 1 - week).unwrap_or(0) * WEEK_MICROS;
+        for (provenance, weeks) in &spread {
+            if !weeks[week].is_empty() {
+                store.ingest(provenance, &weeks[week], at).await?;
+            }
+        }
     }
     let _ = admin;
     Ok(Some(DemoLogins { users: logins }))
 }
+
+/// Weeks the demo's records are spread over.
+const DEMO_WEEKS: usize = 12;
+const WEEK_MICROS: i64 = 7 * 86_400_000_000;
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest;

@@ -37,18 +37,6 @@ pub fn layout(cx: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
                             a href="/overview" { (cx.t("nav.overview")) }
                             a href="/lookup" { (cx.t("nav.lookup")) }
                             @if me.can_write() { a href="/submit" { (cx.t("nav.submit")) } }
-                            @if me.is_secretariat() {
-                                a href="/secretariat/reports" { (cx.t("nav.public_reports")) }
-                            }
-                            @if crate::products::may_author(me) {
-                                a href="/secretariat/products" { (cx.t("publish.nav.desk")) }
-                                a href="/secretariat/review" { (cx.t("publish.nav.review")) }
-                            }
-                            @if me.is_secretariat() {
-                                a href="/secretariat/hints" { (cx.t("publish.nav.hints")) }
-                            } @else {
-                                a href="/consents" { (cx.t("publish.nav.consents")) }
-                            }
                         }
                     }
                     div.account {
@@ -64,9 +52,40 @@ pub fn layout(cx: &Ctx, csrf: &str, title: &str, body: Markup) -> Markup {
                         }
                     }
                 }
-                (super::admin::subnav(cx))
+                (subnav(cx))
                 main { (body) }
                 footer.site { p { (cx.t("footer.text")) } }
+            }
+        }
+    }
+}
+
+/// The second line: the member's own pages, then the secretariat's desk.
+fn subnav(cx: &Ctx) -> Markup {
+    html! {
+        @if let Some(me) = &cx.me {
+            nav.sub aria-label=(cx.t("admin.subnav")) {
+                a href="/notifications" { (cx.t("admin.nav_notifications")) }
+                a href="/settings/notifications" { (cx.t("admin.nav_settings")) }
+                a href="/tokens" { (cx.t("admin.nav_tokens")) }
+                @if !me.is_secretariat() {
+                    a href="/consents" { (cx.t("publish.nav.consents")) }
+                    @if renkei_membership::is_org_admin(me) {
+                        a href={ "/membership/" (me.org) } { (cx.t("admin.nav_own_membership")) }
+                    }
+                }
+                @if me.is_secretariat() {
+                    span.sep { "|" }
+                    a href="/secretariat/reports" { (cx.t("nav.public_reports")) }
+                    a href="/secretariat/hints" { (cx.t("publish.nav.hints")) }
+                    @if crate::products::may_author(me) {
+                        a href="/secretariat/products" { (cx.t("publish.nav.desk")) }
+                        a href="/secretariat/review" { (cx.t("publish.nav.review")) }
+                    }
+                    a href="/membership" { (cx.t("admin.nav_membership")) }
+                    a href="/secretariat/reciprocity" { (cx.t("admin.nav_reciprocity")) }
+                    a href="/secretariat/audit" { (cx.t("admin.nav_audit")) }
+                }
             }
         }
     }

@@ -26,12 +26,25 @@ const LIST: usize = 50;
 /// Longest search text, as in the API.
 const MAX_QUERY: usize = 1_000;
 
-/// A record's name for lists: its `name`, `value` or `pattern`, else its id.
+/// A record's name for lists: its `name`, `value` or `pattern`, a relationship's type and the
+/// types of its ends, else its id.
 pub fn title_of(row: &RecordRow) -> String {
     let body: Option<Value> = row
         .body
         .as_deref()
         .and_then(|b| serde_json::from_str(b).ok());
+    if row.stix_type == "relationship"
+        && let Some(b) = &body
+    {
+        let text = |k: &str| b.get(k).and_then(Value::as_str).unwrap_or_default();
+        let kind = |k: &str| text(k).split("--").next().unwrap_or_default().to_owned();
+        return format!(
+            "{}: {} → {}",
+            text("relationship_type"),
+            kind("source_ref"),
+            kind("target_ref")
+        );
+    }
     body.as_ref()
         .and_then(|b| {
             ["name", "value", "pattern", "title"]

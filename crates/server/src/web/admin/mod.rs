@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use axum::body::Body;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use maud::{Markup, html};
 use renkei_policy::Identity;
 
 use super::members::to_login;
@@ -26,29 +25,6 @@ pub mod inbox;
 pub mod membership;
 pub mod reciprocity;
 pub mod tokens;
-
-/// The second navigation line: the member's own settings, and for the secretariat its
-/// administration pages.
-pub fn subnav(cx: &Ctx) -> Markup {
-    html! {
-        @if let Some(me) = &cx.me {
-            nav.sub aria-label=(cx.t("admin.subnav")) {
-                a href="/notifications" { (cx.t("admin.nav_notifications")) }
-                a href="/settings/notifications" { (cx.t("admin.nav_settings")) }
-                a href="/tokens" { (cx.t("admin.nav_tokens")) }
-                @if !me.is_secretariat() && renkei_membership::is_org_admin(me) {
-                    a href={ "/membership/" (me.org) } { (cx.t("admin.nav_own_membership")) }
-                }
-                @if me.is_secretariat() {
-                    span.sep { "|" }
-                    a href="/membership" { (cx.t("admin.nav_membership")) }
-                    a href="/secretariat/reciprocity" { (cx.t("admin.nav_reciprocity")) }
-                    a href="/secretariat/audit" { (cx.t("admin.nav_audit")) }
-                }
-            }
-        }
-    }
-}
 
 /// A member's page: a visitor without a session goes to the login page; otherwise the page
 /// `run` makes for the member, or its error as a page (titled in the visitor's language where
