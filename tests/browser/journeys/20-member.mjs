@@ -30,6 +30,16 @@ export default async function ({ base, context, page, expect, shot }) {
   expect(await page.locator(".handling .tlp").first().isVisible(), "a record shows its handling badges");
   await shot("record");
 
+  console.log("journey: the overview's charts and a family's neighbourhood");
+  await page.click('nav a[href="/overview"]');
+  expect((await page.locator("svg.chart rect").count()) > 0, "the overview draws its charts");
+  await shot("overview");
+  await page.locator("svg.chart a").first().click();
+  await page.click('a[href$="/graph"]');
+  expect(await page.locator("svg.graph").isVisible(), "the family's neighbourhood is drawn");
+  expect((await page.locator("svg.graph a").count()) > 1, "its neighbours link to their records");
+  await shot("graph");
+
   console.log("journey (c): switching to English");
   await page.click('nav a[href="/products"]');
   await page.click("a.lang");
