@@ -15,13 +15,11 @@ use renkei_policy::{Path, Principal, ReadScope};
 use renkei_store::{HistogramCell, RecordQuery, VersionFilter};
 use serde_json::Value;
 
-use super::members::to_login;
-use super::render::{or_error, page};
+use super::render::{member_page, page};
 use super::session::Ctx;
 use super::svg::{self, Bar, Series};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::web_visitor;
 
 const WEEK: i64 = 7 * 24 * 3600 * 1_000_000;
 /// The periods offered, in weeks; the first is the default.
@@ -33,12 +31,8 @@ const FAMILIES: usize = 10;
 const MALWARE_READ: usize = 100;
 
 pub async fn overview(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
-        let weeks = weeks_asked(&cx, &uri)?;
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
+        let weeks = weeks_asked(cx, &uri)?;
         let principal = Principal::User(me);
         let scope = ReadScope::of(&principal, Path::Raw);
         // A minute ahead: records of the last instant (`date_added` runs a little ahead of
@@ -47,7 +41,7 @@ pub async fn overview(State(state): State<AppState>, headers: HeaderMap, uri: Ur
         let from = now - weeks * WEEK;
         let cells = state.store.record_histogram(&scope, from, now, WEEK).await?;
         let columns: Vec<String> = (0..weeks).map(|i| week_label(from + i * WEEK)).collect();
-        let series = by_sector(&cx, &cells, weeks);
+        let series = by_sector(cx, &cells, weeks);
         let families = families(&state, &principal, &scope, from, now).await?;
         let total: u64 = cells.iter().map(|c| c.records).sum();
         let body = html! {
@@ -65,7 +59,7 @@ pub async fn overview(State(state): State<AppState>, headers: HeaderMap, uri: Ur
                 h2 { (cx.t("charts.by_sector")) }
                 p.hint { (cx.t("charts.by_sector_hint")) " " (cx.t("charts.total")) ": " strong #total { (total) } }
                 (svg::stacked_columns(cx.t("charts.by_sector"), &columns, &series))
-                (sector_table(&cx, &columns, &series))
+                (sector_table(cx, &columns, &series))
             }
             section {
                 h2 { (cx.t("charts.families")) }
@@ -75,10 +69,9 @@ pub async fn overview(State(state): State<AppState>, headers: HeaderMap, uri: Ur
                 }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("charts.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("charts.title"), body))
+    })
+    .await
 }
 
 /// `?weeks=` among [`PERIODS`], else the first.

@@ -15,13 +15,11 @@ use renkei_policy::{Path, Principal, ReadScope};
 use renkei_store::{RecordQuery, RecordRow, VersionFilter};
 use serde_json::Value;
 
-use super::members::to_login;
 use super::records::title_of;
-use super::render::{or_error, page};
+use super::render::{member_page, page};
 use super::svg::{self, Edge, Node};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::web_visitor;
 
 /// Relationships read, and neighbours drawn (the table lists every one read).
 const RELATIONSHIPS: usize = 100;
@@ -44,11 +42,7 @@ pub async fn graph(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let id = StixId::parse(&id).map_err(|_| ApiError::not_found("Record not found"))?;
         let principal = Principal::User(me.clone());
         let scope = ReadScope::of(&principal, Path::Raw);
@@ -109,10 +103,9 @@ pub async fn graph(
                 }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("graph.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("graph.title"), body))
+    })
+    .await
 }
 
 /// The objects `object` refers to, by property, in property order.

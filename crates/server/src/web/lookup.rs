@@ -12,14 +12,12 @@ use renkei_observables::ObservableType;
 use serde_json::Value;
 
 use super::layout::tlp_badge;
-use super::members::to_login;
 use super::related::hint_text;
-use super::render::{html_response, layout_page, or_error};
+use super::render::{html_response, layout_page, member_page};
 use super::session::Ctx;
 use super::submit::form::Posted;
 use crate::api::lookup::{MAX_BULK, look_up, parse_kind};
 use crate::state::AppState;
-use crate::web_visitor;
 
 /// Largest bulk form read: [`MAX_BULK`] values of a few dozen bytes each.
 const MAX_BODY: usize = 2 * 1024 * 1024;
@@ -124,11 +122,7 @@ fn table(cx: &Ctx, results: &[Value]) -> Markup {
 
 /// `GET /lookup[?value=…]`.
 pub async fn form(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let value: String = uri
             .query()
             .and_then(|q| {
@@ -154,10 +148,9 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
             results,
             ..Shown::default()
         };
-        Ok(lookup_page(&cx, &csrf, StatusCode::OK, shown))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(lookup_page(cx, csrf, StatusCode::OK, shown))
+    })
+    .await
 }
 
 /// `POST /lookup` with `values` (one a line) and an optional `type`.
@@ -167,12 +160,8 @@ pub async fn bulk(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
-        let f = Posted::checked(&cx, &state, body, MAX_BODY).await?;
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
+        let f = Posted::checked(cx, &state, body, MAX_BODY).await?;
         let text = f.get("values");
         let kind_name = f.get("type");
         let values: Vec<String> = text
@@ -188,7 +177,7 @@ pub async fn bulk(
                 problem: Some(message),
                 ..Shown::default()
             };
-            lookup_page(&cx, &csrf, status, shown)
+            lookup_page(cx, csrf, status, shown)
         };
         if values.is_empty() {
             return Ok(refuse(StatusCode::BAD_REQUEST, cx.t("lookup.empty")));
@@ -206,8 +195,7 @@ pub async fn bulk(
             results,
             ..Shown::default()
         };
-        Ok(lookup_page(&cx, &csrf, StatusCode::OK, shown))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(lookup_page(cx, csrf, StatusCode::OK, shown))
+    })
+    .await
 }

@@ -12,7 +12,9 @@ use serde_json::json;
 
 use super::layout::{kind_name, status_name, tlp_badge, when};
 use super::portal::product_body;
-use super::render::{form, html_response, layout_page, or_error, page, redirect};
+use super::render::{
+    checked_form, html_response, layout_page, member_page, or_error, page, redirect,
+};
 use super::session::{self, Ctx, SESSION_COOKIE, client_address};
 use crate::products;
 use crate::state::AppState;
@@ -56,8 +58,7 @@ pub async fn login(
 ) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
-        let f = form(body).await?;
-        cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
+        let f = checked_form(&state, &cx, body).await?;
         let login = f.get("login").map(|l| l.trim()).unwrap_or_default();
         let password = f.get("password").cloned().unwrap_or_default();
         let address = client_address(&ext);
@@ -113,8 +114,7 @@ pub async fn logout(
 ) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
-        let f = form(body).await?;
-        cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
+        checked_form(&state, &cx, body).await?;
         if let Some(s) = &cx.session {
             state.store.delete_web_session(&s.id_hash).await?;
             state
@@ -134,11 +134,7 @@ pub async fn logout(
 }
 
 pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let principal = Principal::User(me.clone());
         let unread = state.store.unread_notifications(me.user).await?;
         let watching = state.store.subscriptions(me.user).await?;
@@ -161,7 +157,7 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap, uri: U
             .await?;
         rows.truncate(10);
         state.audit_reads(&principal, "web/dashboard", &rows).await?;
-        let reciprocity = super::admin::reciprocity::own_line(&state, &me, &cx).await?;
+        let reciprocity = super::admin::reciprocity::own_line(&state, &me, cx).await?;
         let body = html! {
             h1 { (cx.t("dashboard.title")) }
             p.lead { (cx.t("dashboard.welcome")) " " strong { (me.login) } }
@@ -193,18 +189,13 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap, uri: U
                 }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("dashboard.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("dashboard.title"), body))
+    })
+    .await
 }
 
 pub async fn products(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let list = products::readable(&state, &Principal::User(me)).await?;
         let body = html! {
             h1 { (cx.t("products.title")) }
@@ -217,18 +208,17 @@ pub async fn products(State(state): State<AppState>, headers: HeaderMap, uri: Ur
                 } }
                 tbody { @for p in &list { tr {
                     td { (p.number.to_string()) }
-                    td { (kind_name(&cx, p.kind())) }
+                    td { (kind_name(cx, p.kind())) }
                     td { a href={ "/products/" (p.number.to_string()) } { (p.content.title) } }
                     td { (tlp_badge(p.handling.tlp.as_str())) }
-                    td { (status_name(&cx, p.status)) }
+                    td { (status_name(cx, p.status)) }
                     td { @if let Some(at) = p.published_at { (when(at)) } }
                 } } }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("products.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("products.title"), body))
+    })
+    .await
 }
 
 pub async fn product(
@@ -237,20 +227,15 @@ pub async fn product(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let p = products::find(&state, &Principal::User(me), &number).await?;
         let body = html! {
             p.crumbs { a href="/products" { (cx.t("products.title")) } }
             h1 { (p.content.title) }
-            p { span.badge { (kind_name(&cx, p.kind())) } " " span.badge { (status_name(&cx, p.status)) } }
-            (product_body(&cx, &p))
+            p { span.badge { (kind_name(cx, p.kind())) } " " span.badge { (status_name(cx, p.status)) } }
+            (product_body(cx, &p))
         };
-        Ok(page(&cx, &csrf, &p.content.title, body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, &p.content.title, body))
+    })
+    .await
 }

@@ -15,7 +15,7 @@ use renkei_store::{Product, PublicReport};
 use serde_json::json;
 
 use super::layout::{tlp_badge, when, when_stix};
-use super::render::{form, or_error, page};
+use super::render::{checked_form, or_error, page};
 use super::session::Ctx;
 use crate::error::ApiError;
 use crate::products::{self, seminars};
@@ -250,8 +250,7 @@ pub async fn register(
 ) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
-        let f = form(body).await?;
-        cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
+        let f = checked_form(&state, &cx, body).await?;
         let p = find_published(&state, &cx.principal(), &number, ProductKind::Seminar).await?;
         let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
         let applicant = seminars::Applicant {
@@ -319,8 +318,7 @@ pub async fn report(
 ) -> Response {
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
-        let f = form(body).await?;
-        cx.check_csrf(&state, f.get("csrf").map(String::as_str))?;
+        let f = checked_form(&state, &cx, body).await?;
         let category = f.get("category").map(String::as_str).unwrap_or_default();
         let text = f.get("text").map(|t| t.trim()).unwrap_or_default();
         let contact = f.get("contact").map(|c| c.trim()).filter(|c| !c.is_empty());

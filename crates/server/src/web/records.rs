@@ -15,12 +15,10 @@ use renkei_store::{RecordRow, SearchQuery};
 use serde_json::Value;
 
 use super::layout::{badge, tlp_badge, when};
-use super::members::to_login;
-use super::render::{or_error, page};
+use super::render::{member_page, page};
 use super::session::Ctx;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::web_visitor;
 
 const LIST: usize = 50;
 /// Longest search text, as in the API.
@@ -55,11 +53,7 @@ pub fn title_of(row: &RecordRow) -> String {
 }
 
 pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let principal = Principal::User(me.clone());
         // `?q=` searches (Japanese two-character words as well as English) like
         // `GET /api/v1/search`; without it, the latest records.
@@ -112,10 +106,9 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
                 } } }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("records.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("records.title"), body))
+    })
+    .await
 }
 
 fn handling_badges(cx: &Ctx, h: &Value) -> Markup {
@@ -145,11 +138,7 @@ pub async fn detail(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let id = StixId::parse(&id).map_err(|_| ApiError::not_found("Record not found"))?;
         let principal = Principal::User(me.clone());
         let (row, versions) = crate::api::records::latest_and_versions(
@@ -185,7 +174,7 @@ pub async fn detail(
         let body = html! {
             p.crumbs { a href="/records" { (cx.t("records.title")) } }
             h1 { (title) }
-            (handling_badges(&cx, &shown["handling"]))
+            (handling_badges(cx, &shown["handling"]))
             p { a href={ "/records/" (row.stix_id) "/graph" } { (cx.t("graph.open")) } }
             dl {
                 dt { (cx.t("records.type")) } dd { (row.stix_type) }
@@ -195,14 +184,13 @@ pub async fn detail(
                 @if let Some(p) = text("pattern") { dt { (cx.t("records.pattern")) } dd { code { (p) } } }
                 dt { (cx.t("records.added")) } dd { (when(row.date_added)) }
             }
-            (super::related::sections(&cx, &csrf, &me, &row.stix_id, &around))
+            (super::related::sections(cx, csrf, &me, &row.stix_id, &around))
             h2 { (cx.t("records.versions")) }
             ul { @for v in &versions { li { (Timestamp::to_stix(&v.version)) } } }
             h2 { (cx.t("records.object")) }
             pre.object { (pretty) }
         };
-        Ok(page(&cx, &csrf, &title, body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, &title, body))
+    })
+    .await
 }

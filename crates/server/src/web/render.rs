@@ -1,17 +1,20 @@
 //! Turning pages into responses: HTML with the web UI's own CSP, cookies, redirects, error
-//! pages, and reading form posts.
+//! pages; reading form posts (CSRF-checked) and query strings; the frame of a member's page.
 
 use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, SET_COOKIE};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::layout;
+use renkei_policy::Identity;
+
 use super::session::Ctx;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// No scripts at all, styles from this origin only, forms post back here only.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
@@ -87,6 +90,92 @@ pub async fn form(body: Body) -> Result<HashMap<String, String>, ApiError> {
         .await
         .map_err(|_| ApiError::bad_request("form_too_large", "The form is too large"))?;
     Ok(form_urlencoded::parse(&bytes).into_owned().collect())
+}
+
+/// A posted form whose CSRF token is this visitor's (403 otherwise, and nothing changes).
+pub async fn checked_form(
+    state: &AppState,
+    cx: &Ctx,
+    body: Body,
+) -> Result<HashMap<String, String>, ApiError> {
+    let f = form(body).await?;
+    cx.check_csrf(state, f.get("csrf").map(String::as_str))?;
+    Ok(f)
+}
+
+/// The query string's parameters (the last value of a name wins).
+pub fn query(uri: &Uri) -> HashMap<String, String> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The form field `name`, trimmed, if it is not empty.
+pub fn given(f: &HashMap<String, String>, name: &str) -> Option<String> {
+    f.get(name)
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// A member's page: a visitor without a session goes to the login page; otherwise the page
+/// `run` makes for the member, or its error as a page (titled in the visitor's language where
+/// the catalogue has the error).
+pub async fn member_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    run: impl AsyncFnOnce(&Ctx, &str, Identity) -> Result<Response, ApiError>,
+) -> Response {
+    let (cx, csrf) = crate::web_visitor!(state, headers, uri);
+    let Some(me) = cx.me.clone() else {
+        return redirect(&cx, "/login", &[]);
+    };
+    let r = run(&cx, &csrf, me).await;
+    or_error(&cx, &csrf, r.map_err(|e| localised(&cx, e)))
+}
+
+/// A member's form post: [`member_page`] with the form, whose CSRF token is checked before
+/// anything else (403 otherwise).
+pub async fn member_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: Body,
+    run: impl AsyncFnOnce(&Ctx, &str, Identity, HashMap<String, String>) -> Result<Response, ApiError>,
+) -> Response {
+    member_page(state, headers, uri, async |cx, csrf, me| {
+        let f = checked_form(state, cx, body).await?;
+        run(cx, csrf, me, f).await
+    })
+    .await
+}
+
+/// The API's refusal with its title in the visitor's language where the catalogue has one
+/// (the API's English description stays as the detail).
+pub fn localised(cx: &Ctx, mut e: ApiError) -> ApiError {
+    let key = match e.code {
+        "invalid_sector" => "admin.err_sector",
+        "invalid_stix_type" => "admin.err_type",
+        "invalid_watch_value" | "invalid_value_type" => "admin.err_value",
+        "values_never_indexed" => "admin.err_never_indexed",
+        "empty_subscription" => "admin.err_empty_subscription",
+        "invalid_subscription_name" => "admin.err_subscription_name",
+        "too_many_subscriptions" | "too_many_values" => "admin.err_too_many",
+        "invalid_channel" => "admin.err_channel",
+        "invalid_expiry" => "admin.err_expiry",
+        "invalid_scope" => "admin.err_scope",
+        "invalid_text" => "admin.err_text",
+        "status_change_not_allowed" => "admin.err_status_change",
+        "reason_required" => "admin.err_reason",
+        "recommendations_missing" => "admin.err_recommendations",
+        "nda_missing" | "nda_outdated" => "admin.err_nda",
+        "not_permitted" | "cannot_write" => "admin.err_not_permitted",
+        "invalid_parameter" => "admin.err_parameter",
+        _ => return e,
+    };
+    e.title = cx.t(key).to_owned();
+    e
 }
 
 /// The visitor and the token for this page's forms, or the response for a failure to read

@@ -7,20 +7,14 @@ use axum::response::Response;
 use maud::html;
 
 use super::layout::when;
-use super::members::to_login;
-use super::render::{or_error, page};
+use super::render::{member_page, page};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::web_visitor;
 
 const LIST: usize = 200;
 
 pub async fn reports(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
         if !me.is_secretariat() {
             return Err(ApiError::not_found("Not found"));
         }
@@ -42,8 +36,7 @@ pub async fn reports(State(state): State<AppState>, headers: HeaderMap, uri: Uri
                 } } }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("public_reports.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("public_reports.title"), body))
+    })
+    .await
 }

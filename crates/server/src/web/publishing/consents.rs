@@ -14,13 +14,15 @@ use renkei_model::product::{ConsentState, ProductStatus};
 use renkei_policy::Identity;
 
 use super::review::consent_state;
-use super::{Problem, field, posted};
+use super::{Problem, field};
 use crate::error::ApiError;
 use crate::products::{self, audience_labels};
 use crate::state::AppState;
 use crate::web::layout::{badge, kind_name, tlp_badge, when};
 use crate::web::members::to_login;
-use crate::web::render::{html_response, layout_page, or_error, redirect};
+use crate::web::render::{
+    checked_form, html_response, layout_page, member_page, or_error, redirect,
+};
 use crate::web::session::Ctx;
 use crate::web_visitor;
 
@@ -94,12 +96,8 @@ pub async fn answer(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    let Some(me) = cx.me.clone() else {
-        return to_login(&cx);
-    };
-    let r = async {
-        let f = posted(&state, &cx, body).await?;
+    member_page(&state, &headers, &uri, async |cx, csrf, me| {
+        let f = checked_form(&state, cx, body).await?;
         let id: i64 = id
             .parse()
             .map_err(|_| ApiError::not_found("Consent request not found"))?;
@@ -109,7 +107,7 @@ pub async fn answer(
             _ => {
                 let problem = Problem::new(cx.t("publish.err.answer"));
                 let status = StatusCode::UNPROCESSABLE_ENTITY;
-                return consents_page(&state, &cx, &csrf, &me, Some((id, &problem)), status).await;
+                return consents_page(&state, cx, csrf, &me, Some((id, &problem)), status).await;
             }
         };
         let comment = Some(field(&f, "comment").replace("\r\n", "\n")).filter(|c| !c.is_empty());
@@ -118,13 +116,12 @@ pub async fn answer(
             Err(e) => Err(e),
         };
         match answered {
-            Ok(_) => Ok(redirect(&cx, &format!("/consents#consent-{id}"), &[])),
+            Ok(_) => Ok(redirect(cx, &format!("/consents#consent-{id}"), &[])),
             Err(e) => {
-                let problem = Problem::of(&cx, &e).ok_or_else(|| e.clone())?;
-                consents_page(&state, &cx, &csrf, &me, Some((id, &problem)), e.status).await
+                let problem = Problem::of(cx, &e).ok_or_else(|| e.clone())?;
+                consents_page(&state, cx, csrf, &me, Some((id, &problem)), e.status).await
             }
         }
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+    })
+    .await
 }

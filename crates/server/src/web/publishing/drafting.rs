@@ -12,13 +12,15 @@ use renkei_model::stix::Timestamp;
 use renkei_policy::{Identity, Principal};
 
 use super::form::{Form, fields_of, form_page, parse};
-use super::{Problem, analyst, analysts_product, field, posted, product_path};
+use super::{Problem, analyst, analysts_product, field, product_path};
 use crate::error::ApiError;
 use crate::products::{self, bulletin};
 use crate::state::AppState;
 use crate::web::layout::{kind_name, status_name, tlp_badge, when};
 use crate::web::members::to_login;
-use crate::web::render::{html_response, layout_page, or_error, redirect};
+use crate::web::render::{
+    checked_form, html_response, layout_page, member_page, or_error, redirect,
+};
 use crate::web::session::Ctx;
 use crate::web_visitor;
 
@@ -26,16 +28,11 @@ const DAY_MICROS: i64 = 86_400_000_000;
 
 /// `GET /secretariat/products`: every product, new ones by kind, a bulletin from a period.
 pub async fn desk(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    if cx.me.is_none() {
-        return to_login(&cx);
-    }
-    let r = async {
-        let me = analyst(&cx)?;
-        desk_page(&state, &cx, &csrf, &me, &Form::new(), None, StatusCode::OK).await
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+    member_page(&state, &headers, &uri, async |cx, csrf, _me| {
+        let me = analyst(cx)?;
+        desk_page(&state, cx, csrf, &me, &Form::new(), None, StatusCode::OK).await
+    })
+    .await
 }
 
 async fn desk_page(
@@ -101,7 +98,7 @@ pub async fn bulletin(
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
         let me = analyst(&cx)?;
-        let f = posted(&state, &cx, body).await?;
+        let f = checked_form(&state, &cx, body).await?;
         let period = day(&cx, field(&f, "from"), 0)
             .and_then(|from| Ok((from, day(&cx, field(&f, "until"), DAY_MICROS)?)));
         let refused = match period {
@@ -164,7 +161,7 @@ pub async fn create(
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
         let me = analyst(&cx)?;
-        let f = posted(&state, &cx, body).await?;
+        let f = checked_form(&state, &cx, body).await?;
         let kind = parse_kind(field(&f, "kind"))
             .map_err(|e| ApiError::bad_request("invalid_product", e.to_string()))?;
         let refused = match parse(&cx, kind, &f, None) {
@@ -197,25 +194,20 @@ pub async fn edit_form(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    if cx.me.is_none() {
-        return to_login(&cx);
-    }
-    let r = async {
-        let (_, p) = analysts_product(&state, &cx, &number).await?;
+    member_page(&state, &headers, &uri, async |cx, csrf, _me| {
+        let (_, p) = analysts_product(&state, cx, &number).await?;
         let f = fields_of(&p);
         Ok(form_page(
-            &cx,
-            &csrf,
+            cx,
+            csrf,
             p.kind(),
             Some(&p),
             &f,
             None,
             StatusCode::OK,
         ))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+    })
+    .await
 }
 
 /// `POST /secretariat/products/{number}/edit`: replaces the draft's content and release.
@@ -229,7 +221,7 @@ pub async fn update(
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
         let (me, p) = analysts_product(&state, &cx, &number).await?;
-        let f = posted(&state, &cx, body).await?;
+        let f = checked_form(&state, &cx, body).await?;
         let kind = p.kind();
         let refused = match parse(&cx, kind, &f, p.content.period.clone()) {
             Ok((content, release)) => {

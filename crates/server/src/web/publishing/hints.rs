@@ -10,13 +10,12 @@ use axum::response::Response;
 use maud::html;
 use renkei_policy::Identity;
 
-use super::{Names, posted};
+use super::Names;
 use crate::api::correlation::close_hint;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::layout::when;
-use crate::web::members::to_login;
-use crate::web::render::{or_error, page, redirect};
+use crate::web::render::{checked_form, member_page, or_error, page, redirect};
 use crate::web::session::Ctx;
 use crate::web_visitor;
 
@@ -33,12 +32,8 @@ fn secretariat(cx: &Ctx) -> Result<Identity, ApiError> {
 
 /// `GET /secretariat/hints`: the open notices, newest first.
 pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    if cx.me.is_none() {
-        return to_login(&cx);
-    }
-    let r = async {
-        secretariat(&cx)?;
+    member_page(&state, &headers, &uri, async |cx, csrf, _me| {
+        secretariat(cx)?;
         let notices = state.store.hint_notices(false, LIST).await?;
         let mut names = Names::default();
         let mut rows = Vec::with_capacity(notices.len());
@@ -82,10 +77,9 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
                 } } }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("publish.hints.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("publish.hints.title"), body))
+    })
+    .await
 }
 
 /// `POST /secretariat/hints/{id}/close`: contact brokered (or not to be); back to the list.
@@ -99,7 +93,7 @@ pub async fn close(
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
         let me = secretariat(&cx)?;
-        posted(&state, &cx, body).await?;
+        checked_form(&state, &cx, body).await?;
         close_hint(&state, &me, &id).await?;
         Ok(redirect(&cx, "/secretariat/hints", &[]))
     }

@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::body::Body;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -20,7 +19,6 @@ use renkei_model::ids::{OrgId, UserId};
 use renkei_policy::{Identity, Principal};
 use renkei_store::Product;
 
-use super::render::form;
 use super::session::Ctx;
 use crate::error::ApiError;
 use crate::products;
@@ -157,17 +155,6 @@ impl Names {
         self.orgs.insert(id, name.clone());
         Ok(name)
     }
-}
-
-/// A posted form, once its CSRF token is checked (403 otherwise, and nothing changes).
-async fn posted(
-    state: &AppState,
-    cx: &Ctx,
-    body: Body,
-) -> Result<HashMap<String, String>, ApiError> {
-    let f = form(body).await?;
-    cx.check_csrf(state, f.get("csrf").map(String::as_str))?;
-    Ok(f)
 }
 
 /// A form's field, trimmed; empty when absent.

@@ -13,14 +13,15 @@ use renkei_model::product::{ConsentState, ProductKind, ProductStatus};
 use renkei_policy::{Identity, Principal};
 use renkei_store::{ConsentRequest, Product};
 
-use super::{Names, Problem, analyst, analysts_product, field, posted, product_path};
+use super::{Names, Problem, analyst, analysts_product, field, product_path};
 use crate::error::ApiError;
 use crate::products::{self, audience_labels};
 use crate::state::AppState;
 use crate::web::layout::{badge, kind_name, status_name, tlp_badge, when};
-use crate::web::members::to_login;
 use crate::web::portal::product_body;
-use crate::web::render::{html_response, layout_page, or_error, page, redirect};
+use crate::web::render::{
+    checked_form, html_response, layout_page, member_page, or_error, page, redirect,
+};
 use crate::web::session::Ctx;
 use crate::web_visitor;
 
@@ -36,12 +37,8 @@ fn consent_counts(requests: &[ConsentRequest]) -> (usize, usize, usize) {
 
 /// `GET /secretariat/review`: the products waiting for sign-off, oldest submission first.
 pub async fn queue(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    if cx.me.is_none() {
-        return to_login(&cx);
-    }
-    let r = async {
-        let me = analyst(&cx)?;
+    member_page(&state, &headers, &uri, async |cx, csrf, _me| {
+        let me = analyst(cx)?;
         let mut waiting: Vec<Product> = products::readable(&state, &Principal::User(me))
             .await?
             .into_iter()
@@ -68,7 +65,7 @@ pub async fn queue(State(state): State<AppState>, headers: HeaderMap, uri: Uri) 
                 } }
                 tbody { @for (p, author, (asked, given, refused)) in &rows { tr {
                     td { (p.number.to_string()) }
-                    td { (kind_name(&cx, p.kind())) }
+                    td { (kind_name(cx, p.kind())) }
                     td { a href=(product_path(p)) { (p.content.title) } }
                     td { (tlp_badge(p.release.tlp.as_str())) }
                     td { (author) }
@@ -81,10 +78,9 @@ pub async fn queue(State(state): State<AppState>, headers: HeaderMap, uri: Uri) 
                 } } }
             }
         };
-        Ok(page(&cx, &csrf, cx.t("publish.review.title"), body))
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+        Ok(page(cx, csrf, cx.t("publish.review.title"), body))
+    })
+    .await
 }
 
 /// `GET /secretariat/products/{number}`.
@@ -94,16 +90,11 @@ pub async fn product(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let (cx, csrf) = web_visitor!(state, headers, uri);
-    if cx.me.is_none() {
-        return to_login(&cx);
-    }
-    let r = async {
-        let (_, p) = analysts_product(&state, &cx, &number).await?;
-        product_page(&state, &cx, &csrf, &p, None, StatusCode::OK).await
-    }
-    .await;
-    or_error(&cx, &csrf, r)
+    member_page(&state, &headers, &uri, async |cx, csrf, _me| {
+        let (_, p) = analysts_product(&state, cx, &number).await?;
+        product_page(&state, cx, csrf, &p, None, StatusCode::OK).await
+    })
+    .await
 }
 
 async fn product_page(
@@ -236,7 +227,7 @@ pub async fn step(
     let (cx, csrf) = web_visitor!(state, headers, uri);
     let r = async {
         let (me, p) = analysts_product(&state, &cx, &number).await?;
-        let f = posted(&state, &cx, body).await?;
+        let f = checked_form(&state, &cx, body).await?;
         let shown = p.clone();
         match take(&state, &me, p, &step, field(&f, "reason")).await {
             Ok(p) => Ok(redirect(&cx, &product_path(&p), &[])),
