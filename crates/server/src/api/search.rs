@@ -84,20 +84,28 @@ fn tlp_label(t: &str) -> Option<Tlp> {
     full.parse().ok()
 }
 
-/// `GET /search`.
-async fn search(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let me = common::member(&state, &headers).await?;
-    let principal = Principal::User(me.clone());
-    let p = common::query(params)?;
-    let text = p.q.as_deref().unwrap_or_default();
-    if text.len() > MAX_QUERY {
+/// A search's filters as sent (`GET /search`'s parameters, the web UI's search form).
+#[derive(Debug, Default)]
+pub(crate) struct Filters<'a> {
+    pub q: &'a str,
+    /// STIX types, comma-separated.
+    pub types: Option<&'a str>,
+    pub sector: Option<&'a str>,
+    /// TLP labels, comma-separated.
+    pub tlp: Option<&'a str>,
+    pub category: Option<&'a str>,
+    /// TAXII timestamps.
+    pub from: Option<&'a str>,
+    pub until: Option<&'a str>,
+    pub before: Option<&'a str>,
+}
+
+/// The store's query for `f`, or a 400 naming the filter that does not parse.
+pub(crate) fn search_query(f: &Filters<'_>, limit: usize) -> Result<SearchQuery, ApiError> {
+    if f.q.len() > MAX_QUERY {
         return Err(bad("q", format!("At most {MAX_QUERY} bytes.")));
     }
-    let tlp = list(p.tlp.as_deref())
+    let tlp = list(f.tlp)
         .into_iter()
         .map(|t| {
             tlp_label(t).ok_or_else(|| {
@@ -108,34 +116,54 @@ async fn search(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let sector = p
+    let sector = f
         .sector
-        .as_deref()
         .map(|s| Sector::new(s).map_err(|e| bad("sector", e.to_string())))
         .transpose()?;
-    if let Some(c) = &p.category
-        && !CATEGORIES.contains(&c.as_str())
+    if let Some(c) = f.category
+        && !CATEGORIES.contains(&c)
     {
         return Err(bad(
             "category",
             format!("One of: {}.", CATEGORIES.join(", ")),
         ));
     }
-    let limit = common::page_limit(&state, p.limit, DEFAULT_LIMIT)?;
-    let query = SearchQuery {
-        tokens: renkei_search::query_tokens(text),
-        types: list(p.types.as_deref())
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
+    Ok(SearchQuery {
+        tokens: renkei_search::query_tokens(f.q),
+        types: list(f.types).into_iter().map(str::to_owned).collect(),
         sector,
         tlp,
-        category: p.category,
-        added_from: instant("from", p.from.as_deref())?,
-        added_until: instant("until", p.until.as_deref())?,
-        before: instant("before", p.before.as_deref())?,
+        category: f.category.map(str::to_owned),
+        added_from: instant("from", f.from)?,
+        added_until: instant("until", f.until)?,
+        before: instant("before", f.before)?,
         limit,
-    };
+    })
+}
+
+/// `GET /search`.
+async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let me = common::member(&state, &headers).await?;
+    let principal = Principal::User(me.clone());
+    let p = common::query(params)?;
+    let limit = common::page_limit(&state, p.limit, DEFAULT_LIMIT)?;
+    let query = search_query(
+        &Filters {
+            q: p.q.as_deref().unwrap_or_default(),
+            types: p.types.as_deref(),
+            sector: p.sector.as_deref(),
+            tlp: p.tlp.as_deref(),
+            category: p.category.as_deref(),
+            from: p.from.as_deref(),
+            until: p.until.as_deref(),
+            before: p.before.as_deref(),
+        },
+        limit,
+    )?;
     let scope = ReadScope::of(&principal, Path::Raw);
     let rows = state.store.search(&scope, &query).await?;
     state.count_usage(&me, crate::usage::kind::SEARCHES, 1);

@@ -11,18 +11,17 @@ use axum::response::Response;
 use maud::{Markup, html};
 use renkei_model::stix::{StixId, Timestamp};
 use renkei_policy::{Path, Principal, ReadScope};
-use renkei_store::{RecordRow, SearchQuery};
+use renkei_store::RecordRow;
 use serde_json::Value;
 
 use super::layout::{badge, tlp_badge, when};
-use super::render::{member_page, page};
+use super::render::{member_page, page, query};
 use super::session::Ctx;
+use crate::api::search::{Filters, search_query};
 use crate::error::ApiError;
 use crate::state::AppState;
 
 const LIST: usize = 50;
-/// Longest search text, as in the API.
-const MAX_QUERY: usize = 1_000;
 
 /// A record's name for lists: its `name`, `value` or `pattern`, a relationship's type and the
 /// types of its ends, else its id.
@@ -55,33 +54,29 @@ pub fn title_of(row: &RecordRow) -> String {
 pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     member_page(&state, &headers, &uri, async |cx, csrf, me| {
         let principal = Principal::User(me.clone());
-        // `?q=` searches (Japanese two-character words as well as English) like
-        // `GET /api/v1/search`; without it, the latest records.
-        let q: String = uri
-            .query()
-            .and_then(|query| {
-                form_urlencoded::parse(query.as_bytes())
-                    .find(|(k, _)| k == "q")
-                    .map(|(_, v)| v.trim().to_owned())
-            })
-            .unwrap_or_default();
-        if q.len() > MAX_QUERY {
-            return Err(ApiError::bad_request("invalid_parameter", cx.t("records.query_too_long")));
-        }
-        if !q.is_empty() {
+        // `?q=` and the filters search like `GET /api/v1/search` (Japanese two-character
+        // words as well as English); without them, the latest records.
+        let asked = query(&uri);
+        let get = |k: &str| asked.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let q = get("q").unwrap_or_default();
+        let (from, until) = (day_start(get("from"), 0), day_start(get("until"), 1));
+        let filters = Filters {
+            q,
+            types: get("type"),
+            sector: get("sector"),
+            tlp: get("tlp"),
+            category: get("category"),
+            from: from.as_deref(),
+            until: until.as_deref(),
+            before: None,
+        };
+        let query = search_query(&filters, LIST)?;
+        let searching = ["q", "type", "sector", "tlp", "category", "from", "until"]
+            .iter()
+            .any(|k| get(k).is_some());
+        if searching {
             state.count_usage(&me, crate::usage::kind::SEARCHES, 1);
         }
-        let query = SearchQuery {
-            tokens: renkei_search::query_tokens(&q),
-            types: Vec::new(),
-            sector: None,
-            tlp: Vec::new(),
-            category: None,
-            added_from: None,
-            added_until: None,
-            before: None,
-            limit: LIST,
-        };
         let mut rows = state
             .store
             .search(&ReadScope::of(&principal, Path::Raw), &query)
@@ -94,7 +89,8 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
                 input type="search" name="q" value=(q) maxlength="1000" aria-label=(cx.t("records.search"));
                 button type="submit" { (cx.t("records.search")) }
             }
-            p.hint { @if q.is_empty() { (cx.t("records.latest")) } @else { (cx.t("records.results")) } }
+            (filter_form(cx, &get))
+            p.hint { @if searching { (cx.t("records.results")) } @else { (cx.t("records.latest")) } }
             @if rows.is_empty() { p.empty { (cx.t("records.none")) } }
             table {
                 thead { tr { th { "TLP" } th { (cx.t("records.type")) } th { (cx.t("records.name")) } th { (cx.t("records.added")) } } }
@@ -109,6 +105,83 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
         Ok(page(cx, csrf, cx.t("records.title"), body))
     })
     .await
+}
+
+/// Types offered by the search form's filter (the API takes any).
+const TYPES: [&str; 10] = [
+    "indicator",
+    "malware",
+    "x-renkei-malware-report",
+    "x-renkei-forum-post",
+    "x-renkei-fraud-account",
+    "x-renkei-incident-report",
+    "report",
+    "note",
+    "sighting",
+    "relationship",
+];
+const TLPS: [&str; 5] = [
+    "TLP:CLEAR",
+    "TLP:GREEN",
+    "TLP:AMBER",
+    "TLP:AMBER+STRICT",
+    "TLP:RED",
+];
+const CATEGORIES: [(&str, &str); 3] = [
+    ("individual", "submit.v_individual"),
+    ("overall", "submit.v_overall"),
+    ("technical", "submit.v_technical"),
+];
+
+/// The search's filters (type, TLP, category, sector, dates), keeping what was chosen.
+fn filter_form<'a>(cx: &Ctx, get: &dyn Fn(&str) -> Option<&'a str>) -> Markup {
+    let chosen = |k: &str, v: &str| get(k) == Some(v);
+    html! {
+        details.filters open[["type", "tlp", "category", "sector", "from", "until"].iter().any(|k| get(k).is_some())] {
+            summary { (cx.t("records.filters")) }
+            form.filters method="get" action="/records" {
+                @if let Some(q) = get("q") { input type="hidden" name="q" value=(q); }
+                label { (cx.t("records.type"))
+                    select name="type" {
+                        option value="" { (cx.t("records.any")) }
+                        @for t in TYPES { option value=(t) selected[chosen("type", t)] { (t) } }
+                    }
+                }
+                label { "TLP"
+                    select name="tlp" {
+                        option value="" { (cx.t("records.any")) }
+                        @for t in TLPS { option value=(t) selected[chosen("tlp", t)] { (t) } }
+                    }
+                }
+                label { (cx.t("submit.f_category"))
+                    select name="category" {
+                        option value="" { (cx.t("records.any")) }
+                        @for (c, key) in CATEGORIES { option value=(c) selected[chosen("category", c)] { (cx.t(key)) } }
+                    }
+                }
+                label { (cx.t("records.sector"))
+                    input name="sector" value=(get("sector").unwrap_or_default()) maxlength="64" placeholder="finance";
+                }
+                label { (cx.t("records.from")) input type="date" name="from" value=(get("from").unwrap_or_default()); }
+                label { (cx.t("records.until")) input type="date" name="until" value=(get("until").unwrap_or_default()); }
+                button type="submit" { (cx.t("records.search")) }
+            }
+        }
+    }
+}
+
+/// A date from the form (`2026-12-01`) as the TAXII timestamp of the start of that day plus
+/// `days` (an inclusive "until" is the start of the next day); anything else is passed on as
+/// typed, for the search to refuse or take as a full timestamp.
+fn day_start(date: Option<&str>, days: i64) -> Option<String> {
+    let date = date?;
+    if date.len() != 10 {
+        return Some(date.to_owned());
+    }
+    Some(Timestamp::parse(&format!("{date}T00:00:00Z")).map_or_else(
+        |_| date.to_owned(),
+        |t| Timestamp::from_unix_micros(t.unix_micros() + days * 86_400_000_000).to_stix(),
+    ))
 }
 
 fn handling_badges(cx: &Ctx, h: &Value) -> Markup {

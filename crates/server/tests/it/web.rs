@@ -514,7 +514,73 @@ async fn members_register_for_their_seminars(app: TestApp) {
     assert!(r.text().contains(&format!("{number}-")), "{}", r.text());
 }
 
+async fn search_filters_narrow_and_bad_ones_are_refused(app: TestApp) {
+    let bank = app.member("filter-bank").await;
+    let handling = |tlp: &str| {
+        json!({ "tlp": tlp, "audience": ["members"], "classification": 0,
+            "uses": ["investigation"], "attribution": "named", "pap": "PAP:GREEN" })
+    };
+    let green = indicator("詐欺サイト green", &[]);
+    let amber = indicator("詐欺サイト amber", &[]);
+    app.post_records(&bank, handling("TLP:GREEN"), vec![green.clone()])
+        .await;
+    app.post_records(&bank, handling("TLP:AMBER"), vec![amber.clone()])
+        .await;
+    let link = |o: &serde_json::Value| format!("href=\"/records/{}\"", o["id"].as_str().unwrap());
+
+    let mut b = Browser::new(&app);
+    b.login(&bank.login).await;
+    let r = b.get("/records?q=%E8%A9%90%E6%AC%BA&tlp=TLP%3AAMBER").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert!(
+        html.contains(&link(&amber)) && !html.contains(&link(&green)),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<option value="TLP:AMBER" selected>"#),
+        "the choice is kept: {html}"
+    );
+
+    let html = b
+        .get("/records?type=indicator&from=2000-01-01&until=2999-12-31")
+        .await
+        .text();
+    assert!(
+        html.contains(&link(&amber)) && html.contains(&link(&green)),
+        "{html}"
+    );
+    let html = b.get("/records?from=2999-01-01").await.text();
+    assert!(
+        !html.contains(&link(&amber)) && !html.contains(&link(&green)),
+        "{html}"
+    );
+
+    // Refused in Japanese, with the search's own detail naming the filter.
+    for (bad, detail) in [
+        ("/records?tlp=TLP%3APURPLE", "TLP:PURPLE"),
+        (
+            "/records?category=secret",
+            "One of: individual, overall, technical.",
+        ),
+        (
+            "/records?from=yesterday",
+            "`yesterday` is not a STIX timestamp",
+        ),
+    ] {
+        let r = b.get(bad).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(r.text().contains(detail), "{bad}: {}", r.text());
+        assert!(
+            r.text().contains("入力値が正しくありません。"),
+            "{bad}: {}",
+            r.text()
+        );
+    }
+}
+
 on_both_stores!(
+    search_filters_narrow_and_bad_ones_are_refused,
     members_register_for_their_seminars,
     hostile_fields_are_escaped_everywhere,
     forms_without_the_right_token_are_refused,
