@@ -152,26 +152,26 @@ pub async fn member_post(
 }
 
 /// The API's refusal with its title in the visitor's language where the catalogue has one
-/// (the API's English description stays as the detail).
+/// (`error.api_*` in the common area; the API's English description stays as the detail).
 pub fn localised(cx: &Ctx, mut e: ApiError) -> ApiError {
     let key = match e.code {
-        "invalid_sector" => "admin.err_sector",
-        "invalid_stix_type" => "admin.err_type",
-        "invalid_watch_value" | "invalid_value_type" => "admin.err_value",
-        "values_never_indexed" => "admin.err_never_indexed",
-        "empty_subscription" => "admin.err_empty_subscription",
-        "invalid_subscription_name" => "admin.err_subscription_name",
-        "too_many_subscriptions" | "too_many_values" => "admin.err_too_many",
-        "invalid_channel" => "admin.err_channel",
-        "invalid_expiry" => "admin.err_expiry",
-        "invalid_scope" => "admin.err_scope",
-        "invalid_text" => "admin.err_text",
-        "status_change_not_allowed" => "admin.err_status_change",
-        "reason_required" => "admin.err_reason",
-        "recommendations_missing" => "admin.err_recommendations",
-        "nda_missing" | "nda_outdated" => "admin.err_nda",
-        "not_permitted" | "cannot_write" => "admin.err_not_permitted",
-        "invalid_parameter" => "admin.err_parameter",
+        "invalid_sector" => "error.api_sector",
+        "invalid_stix_type" => "error.api_type",
+        "invalid_watch_value" | "invalid_value_type" => "error.api_value",
+        "values_never_indexed" => "error.api_never_indexed",
+        "empty_subscription" => "error.api_empty_subscription",
+        "invalid_subscription_name" => "error.api_subscription_name",
+        "too_many_subscriptions" | "too_many_values" => "error.api_too_many",
+        "invalid_channel" => "error.api_channel",
+        "invalid_expiry" => "error.api_expiry",
+        "invalid_scope" => "error.api_scope",
+        "invalid_text" => "error.api_text",
+        "status_change_not_allowed" => "error.api_status_change",
+        "reason_required" => "error.api_reason",
+        "recommendations_missing" => "error.api_recommendations",
+        "nda_missing" | "nda_outdated" => "error.api_nda",
+        "not_permitted" | "cannot_write" => "error.api_not_permitted",
+        "invalid_parameter" => "error.api_parameter",
         _ => return e,
     };
     e.title = cx.t(key).to_owned();
