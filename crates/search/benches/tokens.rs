@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use renkei_search::{object_tokens, tokens};
+use renkei_search::{object_document, tokens};
 
 /// Best wall time of `runs` runs of `f`.
 fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
@@ -61,8 +61,33 @@ fn main() {
     });
     let len = object.to_string().len();
     report(
-        "object_tokens, forum post",
+        "object_document, forum post",
         len,
-        best(20, || object_tokens(&object)),
+        best(20, || object_document(&object)),
+    );
+
+    // What a bulk import indexes most: many small indicators (per-object overhead counts).
+    let indicators: Vec<serde_json::Value> = (0..10_000)
+        .map(|i| {
+            serde_json::json!({
+                "type": "indicator",
+                "id": format!("indicator--0b3b8e5e-8c8d-4c55-9a36-{i:012}"),
+                "name": format!("C2 server {i}"),
+                "indicator_types": ["malicious-activity"],
+                "pattern": format!("[ipv4-addr:value = '45.{}.{}.{}']", i >> 16, (i >> 8) & 255, i & 255),
+                "pattern_type": "stix",
+            })
+        })
+        .collect();
+    let len: usize = indicators.iter().map(|o| o.to_string().len()).sum();
+    report(
+        "object_document, 10k indicators",
+        len,
+        best(10, || {
+            indicators
+                .iter()
+                .map(|o| object_document(o).len())
+                .sum::<usize>()
+        }),
     );
 }

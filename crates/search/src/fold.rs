@@ -7,6 +7,8 @@
 //! token character and does not fold further; `tests/search/sqlite_conformance.rs` checks this for
 //! every Unicode scalar value against the bundled SQLite.
 
+use std::ops::ControlFlow;
+
 use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
@@ -25,16 +27,57 @@ pub(crate) enum Class {
     Separator,
 }
 
-/// The characters of `text` after NFKC and lower-casing, in order.
+/// Calls `each` with the characters of `text` after NFKC and lower-casing, in order, until it
+/// breaks.
 ///
-/// NFKC runs over the whole text, not character by character, so half-width `ｶﾞ` (two
-/// characters) composes to `ガ`. The stream-safe pass first caps runs of combining marks at
-/// 30, which keeps normalisation linear on adversarial input.
-pub(crate) fn folded(text: &str) -> impl Iterator<Item = char> + '_ {
-    text.stream_safe()
-        .nfkc()
-        .flat_map(char::to_lowercase)
-        .map(final_sigma)
+/// NFKC runs over whole runs of text, not character by character, so half-width `ｶﾞ` (two
+/// characters) composes to `ガ`. ASCII needs no normalisation: NFKC leaves it as it is and
+/// nothing composes with a preceding character into ASCII, so the text is cut before every
+/// ASCII character that is followed by ASCII (or ends the text) and only the runs between
+/// (the ASCII character that starts them included, since `e` + `◌́` composes to `é`) go
+/// through NFKC. The stream-safe pass first caps runs of combining marks at 30, which keeps
+/// normalisation linear on adversarial input.
+pub(crate) fn for_each_folded(
+    text: &str,
+    mut each: impl FnMut(char) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        // The last ASCII character before a non-ASCII one may compose with it.
+        let plain = if ascii < rest.len() {
+            ascii.saturating_sub(1)
+        } else {
+            ascii
+        };
+        for b in rest[..plain].bytes() {
+            each(char::from(b.to_ascii_lowercase()))?;
+        }
+        rest = &rest[plain..];
+        if rest.is_empty() {
+            break;
+        }
+        // A run of non-ASCII characters (after at most one ASCII one), up to the next ASCII
+        // character: cutting before it never splits what NFKC composes.
+        let end = rest
+            .bytes()
+            .skip(1)
+            .position(|b| b.is_ascii())
+            .map_or(rest.len(), |p| p + 1);
+        for c in rest[..end]
+            .stream_safe()
+            .nfkc()
+            .flat_map(char::to_lowercase)
+            .map(final_sigma)
+        {
+            each(c)?;
+        }
+        rest = &rest[end..];
+    }
+    ControlFlow::Continue(())
 }
 
 /// `ς` (final sigma) is lower case already but `unicode61` folds it to `σ`; doing the same
@@ -112,7 +155,54 @@ mod tests {
     use super::*;
 
     fn fold(s: &str) -> String {
-        folded(s).collect()
+        let mut out = String::new();
+        let _ = for_each_folded(s, |c| {
+            out.push(c);
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// NFKC and lower-casing of the whole text at once, without the ASCII shortcut.
+    fn fold_slowly(s: &str) -> String {
+        s.stream_safe()
+            .nfkc()
+            .flat_map(char::to_lowercase)
+            .map(final_sigma)
+            .collect()
+    }
+
+    #[test]
+    fn ascii_shortcut_folds_like_whole_text_nfkc() {
+        for s in [
+            "",
+            "ABC def",
+            "e\u{301}",
+            "Cafe\u{301} ok",
+            "a\u{301}\u{302}b",
+            "=\u{338}",
+            "<\u{338}x",
+            "ｶﾞ and ﾊﾟ",
+            "x\u{FF9E}",
+            "ＡＢＣ1２3",
+            "\u{301}leading mark",
+            "ΟΔΟΣ Σ.",
+            "ﬁle ㍻ ①",
+            "A\u{0300}\u{0316}\u{0317}Z",
+        ] {
+            assert_eq!(fold(s), fold_slowly(s), "{s:?}");
+        }
+        let marks = format!("a{}b", "\u{301}".repeat(100));
+        assert_eq!(fold(&marks), fold_slowly(&marks));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_shortcut_agrees_on_mixed_text(
+            s in "([a-zA-Z0-9=<> .]|\\p{M}|\\p{Lo}|[ｦ-ﾟ]|[Ａ-ｚ]|\\PC){0,32}"
+        ) {
+            proptest::prop_assert_eq!(fold(&s), fold_slowly(&s));
+        }
     }
 
     #[test]

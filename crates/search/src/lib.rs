@@ -80,6 +80,11 @@ pub const MAX_QUERY_TOKENS: usize = 64;
 
 /// Tokens of a document: deduplicated, in first-occurrence order, at most [`MAX_TOKENS`].
 pub fn tokens(text: &str) -> Vec<String> {
+    split(&document(text))
+}
+
+/// [`tokens`] joined by single spaces: what both stores index (empty when there are none).
+pub fn document(text: &str) -> String {
     tokenise::tokenise(text, MAX_TOKENS)
 }
 
@@ -87,7 +92,11 @@ pub fn tokens(text: &str) -> Vec<String> {
 /// every one of them. At most [`MAX_QUERY_TOKENS`]; empty when the query has no letter or
 /// number.
 pub fn query_tokens(query: &str) -> Vec<String> {
-    tokenise::tokenise(query, MAX_QUERY_TOKENS)
+    split(&tokenise::tokenise(query, MAX_QUERY_TOKENS))
+}
+
+fn split(joined: &str) -> Vec<String> {
+    joined.split_terminator(' ').map(str::to_owned).collect()
 }
 
 /// The searchable text of a STIX object (parsed JSON), at most [`MAX_TEXT`] bytes.
@@ -108,4 +117,9 @@ pub fn text_of(object: &serde_json::Value) -> String {
 /// The tokens of a STIX object: [`tokens`] of [`text_of`].
 pub fn object_tokens(object: &serde_json::Value) -> Vec<String> {
     tokens(&text_of(object))
+}
+
+/// The search document of a STIX object: [`document`] of [`text_of`].
+pub fn object_document(object: &serde_json::Value) -> String {
+    document(&text_of(object))
 }

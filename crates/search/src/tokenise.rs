@@ -2,20 +2,25 @@
 //! overlapping bigrams (or its single character). One pass, no backtracking; stops as soon
 //! as the token limit is reached.
 
-use std::collections::HashSet;
+use std::hash::BuildHasher;
+use std::ops::ControlFlow;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::MAX_TOKEN_LEN;
-use crate::fold::{Class, classify, folded};
+use crate::fold::{Class, classify, for_each_folded};
 
-/// The distinct tokens of `text`, in first-occurrence order, at most `limit` of them.
-pub(crate) fn tokenise(text: &str, limit: usize) -> Vec<String> {
+/// The distinct tokens of `text`, in first-occurrence order, at most `limit` of them, joined
+/// by single spaces.
+pub(crate) fn tokenise(text: &str, limit: usize) -> String {
     let mut t = Tokeniser::new(limit);
-    for c in folded(text) {
-        if t.push(c).is_full() {
-            return t.sink.out;
-        }
+    let flow = for_each_folded(text, |c| match t.push(c) {
+        Flow::More => ControlFlow::Continue(()),
+        Flow::Full => ControlFlow::Break(()),
+    });
+    if flow.is_continue() {
+        t.finish();
     }
-    t.finish();
     t.sink.out
 }
 
@@ -32,24 +37,43 @@ impl Flow {
     }
 }
 
-/// Collects distinct tokens up to the limit.
+/// Collects distinct tokens up to the limit, as one space-separated string (what both stores
+/// index), each token stored once: the set of those seen holds their places in it.
 #[derive(Debug)]
 struct Sink {
     limit: usize,
-    out: Vec<String>,
-    seen: HashSet<String>,
+    count: usize,
+    out: String,
+    /// `(start, end)` of each token in `out`.
+    seen: HashTable<(usize, usize)>,
+    hasher: DefaultHashBuilder,
 }
 
 impl Sink {
     fn emit(&mut self, token: &str) -> Flow {
-        if self.out.len() >= self.limit {
+        if self.count >= self.limit {
             return Flow::Full;
         }
-        if !self.seen.contains(token) {
-            self.seen.insert(token.to_owned());
-            self.out.push(token.to_owned());
+        let hash = self.hasher.hash_one(token);
+        let out = &self.out;
+        if self
+            .seen
+            .find(hash, |&(a, b)| &out[a..b] == token)
+            .is_none()
+        {
+            if !self.out.is_empty() {
+                self.out.push(' ');
+            }
+            let start = self.out.len();
+            self.out.push_str(token);
+            let (out, hasher) = (&self.out, &self.hasher);
+            self.seen
+                .insert_unique(hash, (start, self.out.len()), |&(a, b)| {
+                    hasher.hash_one(&out[a..b])
+                });
+            self.count += 1;
         }
-        if self.out.len() >= self.limit {
+        if self.count >= self.limit {
             Flow::Full
         } else {
             Flow::More
@@ -78,8 +102,10 @@ impl Tokeniser {
         Self {
             sink: Sink {
                 limit,
-                out: Vec::new(),
-                seen: HashSet::new(),
+                count: 0,
+                out: String::new(),
+                seen: HashTable::new(),
+                hasher: DefaultHashBuilder::default(),
             },
             word: String::new(),
             word_chars: 0,
@@ -159,7 +185,11 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<String> {
-        tokenise(s, usize::MAX)
+        split(&tokenise(s, usize::MAX))
+    }
+
+    fn split(joined: &str) -> Vec<String> {
+        joined.split_terminator(' ').map(str::to_owned).collect()
     }
 
     #[test]
@@ -182,9 +212,9 @@ mod tests {
 
     #[test]
     fn limit_stops_early() {
-        assert_eq!(tokenise("a b c d", 2), ["a", "b"]);
-        assert_eq!(tokenise("あいうえ", 2), ["あい", "いう"]);
-        assert_eq!(tokenise("a あ b", 2), ["a", "あ"]);
+        assert_eq!(tokenise("a b c d", 2), "a b");
+        assert_eq!(tokenise("あいうえ", 2), "あい いう");
+        assert_eq!(tokenise("a あ b", 2), "a あ");
         assert!(tokenise("a b", 0).is_empty());
     }
 

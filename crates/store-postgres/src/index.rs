@@ -71,7 +71,7 @@ pub(crate) async fn add(
             );
         }
         if row.latest {
-            let tokens = (!r.terms.tokens.is_empty()).then(|| r.terms.tokens.join(" "));
+            let tokens = (!r.terms.tokens.is_empty()).then(|| r.terms.tokens.clone());
             search.insert(r.id_key, tokens);
         }
     }

@@ -24,8 +24,9 @@ pub const INDEX_CAP_PER_VALUE: u64 = 1_000;
 pub struct IndexTerms {
     /// Normalised observables, deduplicated, exclusions already removed.
     pub observables: Vec<ObservableTerm>,
-    /// Search tokens (`renkei-search`): deduplicated, each free of spaces.
-    pub tokens: Vec<String>,
+    /// Search tokens (`renkei_search::document`): deduplicated, joined by single spaces (a
+    /// token never holds one); empty when the object has none.
+    pub tokens: String,
     /// The `category` of Renkei record types: `individual`, `overall` or `technical`.
     pub category: Option<String>,
     /// For a `sighting`: what it sights and how.

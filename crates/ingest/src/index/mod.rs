@@ -27,7 +27,7 @@ pub fn terms_of_value(object: &Value) -> IndexTerms {
             .iter()
             .map(|o| ObservableTerm::new(o.kind().name(), o.value()))
             .collect(),
-        tokens: renkei_search::object_tokens(object),
+        tokens: renkei_search::object_document(object),
         category: object_type
             .starts_with("x-renkei-")
             .then(|| text("category"))

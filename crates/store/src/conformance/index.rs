@@ -8,7 +8,7 @@ fn with_terms(mut r: NewRecord, observables: &[(&str, &str)], tokens: &[&str]) -
         .iter()
         .map(|(k, v)| ObservableTerm::new(k, v))
         .collect();
-    r.terms.tokens = tokens.iter().map(|t| (*t).to_owned()).collect();
+    r.terms.tokens = tokens.join(" ");
     r
 }
 

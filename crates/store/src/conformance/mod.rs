@@ -1066,7 +1066,7 @@ async fn random_population(
         let provider = rng.random_range(0..n_orgs);
         let handling = random_handling(rng, &orgs, &users);
         let mut rec = indicator(Uuid::new_v4(), "2026-01-01T00:00:00.000Z", handling.clone());
-        rec.terms.tokens = vec!["詐欺".into(), "common".into()];
+        rec.terms.tokens = "詐欺 common".into();
         records.push((rec.stix_id.clone(), provider, handling));
         by_provider.entry(provider).or_default().push(rec);
     }
