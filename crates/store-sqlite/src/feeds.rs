@@ -7,7 +7,9 @@ use renkei_store::{
     batch_removes_feed_rows, feed_entries_text, parse_feed_entries, withdrawn_json,
     withdrawn_record,
 };
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 
 use crate::index::{INDEXED_COLUMNS, indexed_from};
 
@@ -45,10 +47,7 @@ pub(crate) fn add(
     for d in demoted {
         remove.execute(params![d, at])?;
     }
-    let mut reported = tx.prepare_cached(&format!(
-        "SELECT EXISTS (SELECT 1 FROM record_sightings WHERE target_key = ?1 AND target_id = ?2 AND kind IN ({}))",
-        removing_kinds()
-    ))?;
+    let reported = reported_gone(tx, inserts)?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO feed_rows (date_added, id_key, label, valid_until, entries) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -70,7 +69,7 @@ pub(crate) fn add(
         let Some(entries) = feed_entries_text(&r.terms.observables) else {
             continue;
         };
-        if reported.query_row(params![r.id_key, r.stix_id], |x| x.get::<_, bool>(0))? {
+        if reported.contains(&(r.id_key, r.stix_id.as_str())) {
             continue;
         }
         insert.execute(params![
@@ -82,6 +81,46 @@ pub(crate) fn add(
         ])?;
     }
     Ok(())
+}
+
+/// The objects of the batch's new latest versions (as `(id_key, stix_id)`) that a sighting
+/// already reported false positive or expired, looked up 500 at a time.
+fn reported_gone<'a>(
+    tx: &Transaction<'_>,
+    inserts: &'a [PlannedRow<'_>],
+) -> rusqlite::Result<HashSet<(i64, &'a str)>> {
+    let mut keys: Vec<i64> = inserts
+        .iter()
+        .filter(|row| row.latest && row.record.terms.feed.is_some())
+        .map(|row| row.record.id_key)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut found: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let phs: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT target_key, target_id FROM record_sightings WHERE target_key IN ({}) AND kind IN ({})",
+            phs.join(","),
+            removing_kinds()
+        ))?;
+        let rows = stmt.query_map(params_from_iter(chunk), |x| {
+            Ok((x.get::<_, i64>(0)?, x.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (key, id) = row?;
+            found.entry(key).or_default().push(id);
+        }
+    }
+    Ok(inserts
+        .iter()
+        .map(|row| (row.record.id_key, row.record.stix_id.as_str()))
+        .filter(|(key, id)| {
+            found
+                .get(key)
+                .is_some_and(|ids| ids.iter().any(|i| i == id))
+        })
+        .collect())
 }
 
 fn removing_kinds() -> String {

@@ -51,30 +51,25 @@ pub(crate) fn add(
     // Search documents last: FTS5 flushes its pending documents to disk at every statement
     // savepoint, which the upserts above open; writing them together keeps the flush to one
     // per batch.
-    let mut old_docs =
-        tx.prepare_cached("DELETE FROM search_docs WHERE id_key = ?1 RETURNING doc")?;
-    let mut search_delete = tx.prepare_cached("DELETE FROM record_search WHERE rowid = ?1")?;
+    // A document's id is the `date_added` of the version it indexes (`records` maps it to its
+    // object), so a newer version's text replaces the documents of the object's earlier rows
+    // (deleting an id that has no document is a no-op).
+    let mut old_docs = tx.prepare_cached(
+        "DELETE FROM record_search WHERE rowid IN \
+         (SELECT date_added FROM records WHERE id_key = ?1 AND date_added < ?2)",
+    )?;
     let mut search_insert =
         tx.prepare_cached("INSERT INTO record_search (rowid, tokens) VALUES (?1, ?2)")?;
-    let mut doc_insert =
-        tx.prepare_cached("INSERT INTO search_docs (doc, id_key) VALUES (?1, ?2)")?;
     for row in inserts {
         let r = row.record;
         if !row.latest {
             continue;
         }
         if !known.insert(r.id_key) {
-            // A newer version: its text replaces the old one's.
-            let docs: Vec<i64> = old_docs
-                .query_map([r.id_key], |x| x.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for doc in docs {
-                search_delete.execute([doc])?;
-            }
+            old_docs.execute(params![r.id_key, row.date_added])?;
         }
         if !r.terms.tokens.is_empty() {
-            search_insert.execute(params![row.date_added, r.terms.tokens.join(" ")])?;
-            doc_insert.execute(params![row.date_added, r.id_key])?;
+            search_insert.execute(params![row.date_added, r.terms.tokens])?;
         }
     }
     Ok(())
@@ -347,7 +342,7 @@ pub(crate) fn search(
             .collect();
         let p = b.text(&m.join(" AND "));
         format!(
-            "r.id_key IN (SELECT id_key FROM search_docs WHERE doc IN \
+            "r.id_key IN (SELECT d.id_key FROM records d WHERE d.date_added IN \
              (SELECT rowid FROM record_search WHERE record_search MATCH {p}))"
         )
     });

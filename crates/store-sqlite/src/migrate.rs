@@ -13,6 +13,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_notifications.sql")),
     (9, include_str!("../migrations/0009_web_sessions.sql")),
     (10, include_str!("../migrations/0010_relationship_ends.sql")),
+    (
+        11,
+        include_str!("../migrations/0011_search_docs_from_records.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection, now: i64, key: &[u8; 32]) -> rusqlite::Result<()> {
