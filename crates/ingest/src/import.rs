@@ -139,7 +139,7 @@ fn validate_and_send(
         .objects
         .store(bundle.objects.len() as u64, Ordering::Relaxed);
     learn_markings(&bundle.objects, &mut ctx);
-    let mut prepared = Prepared::default();
+    let mut prepared = Prepared::with_capacity(bundle.objects.len());
     let mut refused = false;
     for (n, chunk) in bundle.objects.chunks(CHUNK).enumerate() {
         let part = prepare_range(chunk, n * CHUNK, &ctx);

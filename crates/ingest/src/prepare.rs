@@ -42,12 +42,14 @@ impl Fate {
     }
 }
 
+/// What became or will become of one object. Kept small (the large variants boxed): a
+/// submission holds one per object, and its vector grows and is scanned as chunks arrive.
 #[derive(Debug)]
 enum Slot {
-    Ready(NewRecord),
+    Ready(Box<NewRecord>),
     /// Waits for marking definitions to be looked up.
     Pending {
-        object: StixObject,
+        object: Box<StixObject>,
         position: usize,
     },
     /// Handed to the store as the n-th record of the submission.
@@ -70,6 +72,8 @@ pub struct Prepared {
     resolved: Vec<usize>,
     /// Ids of the records handed to the store, in order.
     sent: Vec<String>,
+    /// Objects refused so far.
+    refused: usize,
 }
 
 /// Best-effort id and version of an object we refuse, so the status can name it.
@@ -143,12 +147,14 @@ fn prepare_from(objects: &[&RawValue], first_index: usize, ctx: &Context) -> Pre
 }
 
 pub(crate) fn prepare_range(objects: &[&RawValue], first_index: usize, ctx: &Context) -> Prepared {
-    let mut p = Prepared::default();
+    let mut p = Prepared::with_capacity(objects.len());
     for (n, raw) in objects.iter().enumerate() {
         let position = first_index + n;
         let slot = prepare_one(raw, position, ctx).unwrap_or_else(Slot::Done);
-        if matches!(slot, Slot::Pending { .. }) {
-            p.pending.push(p.slots.len());
+        match slot {
+            Slot::Pending { .. } => p.pending.push(p.slots.len()),
+            Slot::Done(Fate::Refused { .. }) => p.refused += 1,
+            _ => {}
         }
         p.slots.push(slot);
     }
@@ -188,7 +194,10 @@ fn prepare_one(raw: &RawValue, position: usize, ctx: &Context) -> Result<Slot, F
     }
     match derive(&object, ctx) {
         Ok(Derived::Ready { handling, body }) => Ok(ready(object, handling, body)),
-        Ok(Derived::Unknown(_)) => Ok(Slot::Pending { object, position }),
+        Ok(Derived::Unknown(_)) => Ok(Slot::Pending {
+            object: Box::new(object),
+            position,
+        }),
         Err(e) => Err(refuse(format!("objects/{position}/{e}"))),
     }
 }
@@ -200,15 +209,25 @@ fn ready(object: StixObject, handling: Handling, body: Option<String>) -> Slot {
     if let Some(body) = body {
         record.set_body(body);
     }
-    Slot::Ready(record)
+    Slot::Ready(Box::new(record))
 }
 
 impl Prepared {
+    /// Room for `objects` objects.
+    pub(crate) fn with_capacity(objects: usize) -> Self {
+        Prepared {
+            slots: Vec::with_capacity(objects),
+            sent: Vec::with_capacity(objects),
+            ..Prepared::default()
+        }
+    }
+
     /// Adds the next objects of the same submission, prepared separately and not yet sent.
     pub(crate) fn append(&mut self, next: Prepared) {
         let offset = self.slots.len();
         self.pending.extend(next.pending.iter().map(|i| i + offset));
         self.slots.extend(next.slots);
+        self.refused += next.refused;
     }
 
     /// Marking definitions referenced by held-back objects and not in `ctx`: the caller looks
@@ -242,10 +261,10 @@ impl Prepared {
                     message,
                 })
             };
-            self.slots[i] = match derive(&object, ctx) {
+            let next = match derive(&object, ctx) {
                 Ok(Derived::Ready { handling, body }) => {
                     self.resolved.push(i);
-                    ready(object, handling, body)
+                    ready(*object, handling, body)
                 }
                 Ok(Derived::Unknown(refs)) => refusal(format!(
                     "objects/{position}: references marking definition {} which is neither predefined, in this submission, nor visible to you",
@@ -253,6 +272,10 @@ impl Prepared {
                 )),
                 Err(e) => refusal(format!("objects/{position}/{e}")),
             };
+            if matches!(next, Slot::Done(Fate::Refused { .. })) {
+                self.refused += 1;
+            }
+            self.slots[i] = next;
         }
     }
 
@@ -271,7 +294,7 @@ impl Prepared {
                     continue;
                 };
                 self.sent.push(record.stix_id.clone());
-                out.push(record);
+                out.push(*record);
             }
         }
         out
@@ -279,9 +302,7 @@ impl Prepared {
 
     /// Whether any object has been refused.
     pub fn any_refused(&self) -> bool {
-        self.slots
-            .iter()
-            .any(|s| matches!(s, Slot::Done(Fate::Refused { .. })))
+        self.refused > 0
     }
 
     /// Messages of the objects refused, in submission order.

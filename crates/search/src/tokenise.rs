@@ -14,6 +14,8 @@ use crate::fold::{Class, classify, for_each_folded};
 /// by single spaces.
 pub(crate) fn tokenise(text: &str, limit: usize) -> String {
     let mut t = Tokeniser::new(limit);
+    // Tokens are rarely longer than the text (only when folding expands it, as `㍻` → `平成`).
+    t.sink.out.reserve(text.len().min(64 * 1024));
     let flow = for_each_folded(text, |c| match t.push(c) {
         Flow::More => ControlFlow::Continue(()),
         Flow::Full => ControlFlow::Break(()),
