@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use renkei_model::stix::{Bundle, EnvelopeError};
 use renkei_policy::Identity;
@@ -83,7 +84,7 @@ pub async fn import_bundle(
         let progress = progress.clone();
         tokio::task::spawn_blocking(move || validate_and_send(&bytes, ctx, &sender, &progress))
     };
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let (mut prepared, mut ctx) = match producer.await {
         Ok(Ok(done)) => done,
         Ok(Err(e)) => {
@@ -141,18 +142,27 @@ fn validate_and_send(
     learn_markings(&bundle.objects, &mut ctx);
     let mut prepared = Prepared::with_capacity(bundle.objects.len());
     let mut refused = false;
+    // Where the time goes (RENKEI_LOG=renkei_ingest=debug): validating, or waiting for the
+    // store to take the records.
+    let (mut validating, mut waiting) = (Duration::ZERO, Duration::ZERO);
     for (n, chunk) in bundle.objects.chunks(CHUNK).enumerate() {
+        let started = Instant::now();
         let part = prepare_range(chunk, n * CHUNK, &ctx);
+        validating += started.elapsed();
         refused |= part.any_refused();
         prepared.append(part);
         if refused {
             continue;
         }
         let records = prepared.take_ready();
-        if !records.is_empty() && sender.blocking_send(StreamItem::Records(records)).is_err() {
+        let started = Instant::now();
+        let sent = records.is_empty() || sender.blocking_send(StreamItem::Records(records)).is_ok();
+        waiting += started.elapsed();
+        if !sent {
             // The writer stopped (it failed); its error is what the caller will see.
             break;
         }
     }
+    tracing::debug!(?validating, ?waiting, "objects validated");
     Ok((prepared, ctx))
 }

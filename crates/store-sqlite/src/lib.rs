@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use renkei_model::account::{Org, User};
@@ -433,16 +434,27 @@ impl Store for SqliteStore {
                 .map_err(db_err)?;
             records::save_submission(&tx, &submission).map_err(db_err)?;
             let mut outcomes = Vec::new();
+            // Where the time goes (RENKEI_LOG=renkei_store_sqlite=debug): writing, or waiting
+            // for validated records.
+            let (mut writing, mut waiting) = (Duration::ZERO, Duration::ZERO);
             loop {
-                match items.blocking_recv() {
+                let started = Instant::now();
+                let item = items.blocking_recv();
+                waiting += started.elapsed();
+                let started = Instant::now();
+                match item {
                     Some(StreamItem::Records(batch)) => {
                         outcomes.extend(
                             records::ingest(&tx, &provenance, &batch, now).map_err(db_err)?,
                         );
+                        drop(batch);
+                        writing += started.elapsed();
                         progress.store(outcomes.len() as u64, Ordering::Relaxed);
                     }
                     Some(StreamItem::Commit) => {
                         tx.commit().map_err(db_err)?;
+                        let committing = started.elapsed();
+                        tracing::debug!(?writing, ?waiting, ?committing, "records stored");
                         return Ok(Some(outcomes));
                     }
                     // Dropping the transaction rolls it back.
