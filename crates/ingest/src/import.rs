@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use renkei_model::stix::{Bundle, EnvelopeError};
 use renkei_policy::Identity;
-use renkei_store::{Store, StoreError, StreamItem};
+use renkei_store::{RecordBatch, Store, StoreError, StreamItem};
 use tokio::sync::mpsc;
 
 use crate::context::{context_for, look_up_markings};
@@ -17,8 +17,10 @@ use crate::handling::Context;
 use crate::prepare::{Fate, Prepared, learn_markings, prepare_range};
 use crate::submit::{Arrival, provenance};
 
-/// Objects validated per chunk sent to the store.
+/// Objects validated per chunk sent to the store; the first chunk is smaller, so the store
+/// starts writing soon after validation starts.
 const CHUNK: usize = 5_000;
+const FIRST_CHUNK: usize = 500;
 /// Largest bundle read at once.
 pub const MAX_OBJECTS: usize = 10_000_000;
 
@@ -110,7 +112,7 @@ pub async fn import_bundle(
         let rest = prepared.take_ready();
         if !rest.is_empty() {
             // If the writer already failed, its error is reported below.
-            let _ = sender.send(StreamItem::Records(rest)).await;
+            let _ = sender.send(StreamItem::Records(rest.into())).await;
         }
         StreamItem::Commit
     };
@@ -145,18 +147,31 @@ fn validate_and_send(
     // Where the time goes (RENKEI_LOG=renkei_ingest=debug): validating, or waiting for the
     // store to take the records.
     let (mut validating, mut waiting) = (Duration::ZERO, Duration::ZERO);
-    for (n, chunk) in bundle.objects.chunks(CHUNK).enumerate() {
+    let (returned, spent) = std::sync::mpsc::channel();
+    let mut start = 0;
+    while start < bundle.objects.len() {
+        let size = if start == 0 { FIRST_CHUNK } else { CHUNK };
+        let end = bundle.objects.len().min(start + size);
         let started = Instant::now();
-        let part = prepare_range(chunk, n * CHUNK, &ctx);
+        let part = prepare_range(&bundle.objects[start..end], start, &ctx);
+        start = end;
         validating += started.elapsed();
         refused |= part.any_refused();
         prepared.append(part);
         if refused {
             continue;
         }
+        // Records the store is done with are freed here, where they were allocated.
+        while spent.try_recv().is_ok() {}
         let records = prepared.take_ready();
         let started = Instant::now();
-        let sent = records.is_empty() || sender.blocking_send(StreamItem::Records(records)).is_ok();
+        let sent = records.is_empty()
+            || sender
+                .blocking_send(StreamItem::Records(RecordBatch::returned_to(
+                    records,
+                    returned.clone(),
+                )))
+                .is_ok();
         waiting += started.elapsed();
         if !sent {
             // The writer stopped (it failed); its error is what the caller will see.

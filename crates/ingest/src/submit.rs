@@ -137,7 +137,11 @@ pub async fn store_submission(
     let feeder = tokio::spawn(async move {
         while !records.is_empty() {
             let rest = records.split_off(records.len().min(BATCH));
-            if sender.send(StreamItem::Records(records)).await.is_err() {
+            if sender
+                .send(StreamItem::Records(records.into()))
+                .await
+                .is_err()
+            {
                 return;
             }
             records = rest;

@@ -1330,17 +1330,25 @@ pub async fn streamed_ingest_is_all_or_nothing(store: Arc<dyn Store>) {
         };
         let id = Uuid::new_v4();
         // Two batches; the second repeats a version of the first (a duplicate) and adds one.
-        tx.send(StreamItem::Records(vec![indicator(
-            id,
-            "2026-01-01T00:00:00.000Z",
-            members(Tlp::Green),
-        )]))
+        tx.send(StreamItem::Records(
+            vec![indicator(
+                id,
+                "2026-01-01T00:00:00.000Z",
+                members(Tlp::Green),
+            )]
+            .into(),
+        ))
         .await
         .expect("send");
-        tx.send(StreamItem::Records(vec![
-            indicator(id, "2026-01-01T00:00:00.000Z", members(Tlp::Green)),
-            indicator(id, "2026-02-01T00:00:00.000Z", members(Tlp::Green)),
-        ]))
+        // The second batch asks for its records back once the store is done with them.
+        let (returned, spent) = std::sync::mpsc::channel();
+        tx.send(StreamItem::Records(RecordBatch::returned_to(
+            vec![
+                indicator(id, "2026-01-01T00:00:00.000Z", members(Tlp::Green)),
+                indicator(id, "2026-02-01T00:00:00.000Z", members(Tlp::Green)),
+            ],
+            returned,
+        )))
         .await
         .expect("send");
         match verdict {
@@ -1352,6 +1360,7 @@ pub async fn streamed_ingest_is_all_or_nothing(store: Arc<dyn Store>) {
         let before = store.stats().await.expect("stats");
         let outcome = writer.await.expect("join").expect("stream");
         let after = store.stats().await.expect("stats");
+        assert_eq!(spent.try_recv().map(|r| r.len()), Ok(2), "{verdict}");
         if committing {
             let outcomes = outcome.expect("committed");
             assert!(matches!(outcomes[0], IngestOutcome::Added { .. }));

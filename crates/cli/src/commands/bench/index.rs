@@ -145,7 +145,8 @@ pub(super) async fn fill(
                 .map(&make)
                 .collect::<anyhow::Result<Vec<_>>>()?;
             i += records.len();
-            tx.send(renkei_store::StreamItem::Records(records)).await?;
+            tx.send(renkei_store::StreamItem::Records(records.into()))
+                .await?;
             progress.set_position((i * unit) as u64);
         }
         tx.send(renkei_store::StreamItem::Commit).await?;
