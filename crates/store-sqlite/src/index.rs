@@ -2,7 +2,7 @@
 //! `renkei_store::index`). Written inside the ingest transaction; read by lookups, search
 //! and the secretariat's queue.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use renkei_model::account::OrgKind;
 use renkei_model::handling::Sector;
@@ -109,28 +109,14 @@ fn add_observables(
     if carried.is_empty() {
         return Ok(());
     }
-    // The counter rows that exist, 500 keys per query.
-    let keys: Vec<i64> = carried.keys().copied().collect();
-    let mut heads: HashMap<i64, (i64, i64, String, bool)> = HashMap::new();
-    for chunk in keys.chunks(500) {
-        let phs: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT value_key, objects, providers, first_provider, kind, value FROM observable_values WHERE value_key IN ({})",
-            phs.join(",")
-        ))?;
-        let mut rows = stmt.query(params_from_iter(chunk))?;
-        while let Some(x) = rows.next()? {
-            let key: i64 = x.get(0)?;
-            let same = carried.get(&key).is_some_and(|c| {
-                x.get_ref(4).ok().and_then(|v| v.as_str().ok()) == Some(c.kind)
-                    && x.get_ref(5).ok().and_then(|v| v.as_str().ok()) == Some(c.value)
-            });
-            heads.insert(key, (x.get(1)?, x.get(2)?, x.get(3)?, same));
-        }
-    }
+    // A value never seen costs one insert (its counter row) and its pairs; only when the
+    // counter row exists already is it read.
     let mut new_head = tx.prepare_cached(
         "INSERT INTO observable_values (value_key, kind, value, objects, providers, first_provider, first_at, last_at) \
-         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?6)",
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?6) ON CONFLICT (value_key) DO NOTHING",
+    )?;
+    let mut head = tx.prepare_cached(
+        "SELECT objects, providers, first_provider, kind = ?2 AND value = ?3 FROM observable_values WHERE value_key = ?1",
     )?;
     let mut pair = tx.prepare_cached(
         "INSERT OR IGNORE INTO record_observables (value_key, id_key) VALUES (?1, ?2)",
@@ -140,32 +126,34 @@ fn add_observables(
     )?;
     let cap = usize::try_from(INDEX_CAP_PER_VALUE).unwrap_or(usize::MAX);
     for (key, c) in &carried {
-        match heads.get(key) {
-            None => {
-                let n = i64::try_from(c.objects.len()).unwrap_or(i64::MAX);
-                new_head.execute(params![key, c.kind, c.value, n, provider, now])?;
-                for o in c.objects.iter().take(cap) {
-                    pair.execute(params![key, o])?;
-                }
+        let n = i64::try_from(c.objects.len()).unwrap_or(i64::MAX);
+        if new_head.execute(params![key, c.kind, c.value, n, provider, now])? == 1 {
+            for o in c.objects.iter().take(cap) {
+                pair.execute(params![key, o])?;
             }
+            continue;
+        }
+        let (objects, providers, first, same): (i64, i64, String, bool) = head
+            .query_row(params![key, c.kind, c.value], |x| {
+                Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?))
+            })?;
+        if !same {
             // A 64-bit key collision: keep the first value's index intact.
-            Some((_, _, _, false)) => {}
-            Some((objects, providers, first, true)) => {
-                let room = cap.saturating_sub(usize::try_from(*objects).unwrap_or(usize::MAX));
-                let (indexed, past) = c.objects.split_at(room.min(c.objects.len()));
-                let mut counted = past.len();
-                for o in indexed {
-                    counted += pair.execute(params![key, o])?;
-                }
-                count.execute(params![
-                    key,
-                    i64::try_from(counted).unwrap_or(i64::MAX),
-                    now
-                ])?;
-                if first != provider {
-                    add_provider(tx, *key, first, provider, *providers, now)?;
-                }
-            }
+            continue;
+        }
+        let room = cap.saturating_sub(usize::try_from(objects).unwrap_or(usize::MAX));
+        let (indexed, past) = c.objects.split_at(room.min(c.objects.len()));
+        let mut counted = past.len();
+        for o in indexed {
+            counted += pair.execute(params![key, o])?;
+        }
+        count.execute(params![
+            key,
+            i64::try_from(counted).unwrap_or(i64::MAX),
+            now
+        ])?;
+        if first != provider {
+            add_provider(tx, *key, &first, provider, providers, now)?;
         }
     }
     Ok(())
