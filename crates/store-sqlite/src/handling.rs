@@ -108,6 +108,12 @@ pub(crate) fn change(tx: &Transaction<'_>, c: &HandlingChange) -> StoreResult<us
         )
         .map_err(db_err)?;
         crate::feeds::rehandle(tx, *old, next, &withdrawn).map_err(db_err)?;
+        // The row's search document, if it has one, keeps its id: map it to the object.
+        tx.execute(
+            "INSERT OR IGNORE INTO search_moved (doc, id_key) VALUES (?1, ?2)",
+            params![old, key],
+        )
+        .map_err(db_err)?;
         for (kind, value) in codes::audience_entries(&h.audience) {
             tx.execute(
                 "INSERT INTO record_audience (record_added, kind, ref) VALUES (?1, ?2, ?3)",

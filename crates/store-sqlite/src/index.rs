@@ -52,12 +52,15 @@ pub(crate) fn add(
     // savepoint, which the upserts above open; writing them together keeps the flush to one
     // per batch.
     // A document's id is the `date_added` of the version it indexes (`records` maps it to its
-    // object), so a newer version's text replaces the documents of the object's earlier rows
-    // (deleting an id that has no document is a no-op).
+    // object; `search_moved` if a handling change re-keyed the row since), so a newer
+    // version's text replaces the documents of the object's earlier rows (deleting an id that
+    // has no document is a no-op).
     let mut old_docs = tx.prepare_cached(
         "DELETE FROM record_search WHERE rowid IN \
-         (SELECT date_added FROM records WHERE id_key = ?1 AND date_added < ?2)",
+         (SELECT date_added FROM records WHERE id_key = ?1 AND date_added < ?2 \
+          UNION ALL SELECT doc FROM search_moved WHERE id_key = ?1)",
     )?;
+    let mut old_moved = tx.prepare_cached("DELETE FROM search_moved WHERE id_key = ?1")?;
     let mut search_insert =
         tx.prepare_cached("INSERT INTO record_search (rowid, tokens) VALUES (?1, ?2)")?;
     for row in inserts {
@@ -67,6 +70,7 @@ pub(crate) fn add(
         }
         if !known.insert(r.id_key) {
             old_docs.execute(params![r.id_key, row.date_added])?;
+            old_moved.execute([r.id_key])?;
         }
         if !r.terms.tokens.is_empty() {
             search_insert.execute(params![row.date_added, r.terms.tokens])?;
@@ -330,8 +334,10 @@ pub(crate) fn search(
             .collect();
         let p = b.text(&m.join(" AND "));
         format!(
-            "r.id_key IN (SELECT d.id_key FROM records d WHERE d.date_added IN \
-             (SELECT rowid FROM record_search WHERE record_search MATCH {p}))"
+            "r.id_key IN (SELECT COALESCE(\
+             (SELECT d.id_key FROM records d WHERE d.date_added = s.rowid), \
+             (SELECT m.id_key FROM search_moved m WHERE m.doc = s.rowid)) \
+             FROM record_search s WHERE record_search MATCH {p})"
         )
     });
     let mut stmt = conn.prepare_cached(&text)?;

@@ -292,7 +292,13 @@ pub(crate) fn delete(
     // Nothing of the object left: its text leaves the search index (a later re-submission
     // indexes its own).
     tx.execute(
-        "DELETE FROM record_search WHERE rowid IN (SELECT date_added FROM records WHERE id_key = ?2) \
+        "DELETE FROM record_search WHERE rowid IN (SELECT date_added FROM records WHERE id_key = ?2 \
+         UNION ALL SELECT doc FROM search_moved WHERE id_key = ?2) \
+         AND NOT EXISTS (SELECT 1 FROM records WHERE id_key = ?2 AND stix_id = ?1 AND deleted_at IS NULL)",
+        params![stix_id, id_key(stix_id)],
+    )?;
+    tx.execute(
+        "DELETE FROM search_moved WHERE id_key = ?2 \
          AND NOT EXISTS (SELECT 1 FROM records WHERE id_key = ?2 AND stix_id = ?1 AND deleted_at IS NULL)",
         params![stix_id, id_key(stix_id)],
     )?;

@@ -282,6 +282,66 @@ async fn found(store: &Arc<dyn Store>, scope: &ReadScope, q: &SearchQuery) -> Ve
         .collect()
 }
 
+/// A provider's handling change re-adds its record at the end of the collection: search still
+/// finds it by its text, twice over, and a newer version's text still replaces it; deleting
+/// the object takes it out of search.
+pub async fn search_survives_handling_changes(store: Arc<dyn Store>) {
+    let (a, prov) = setup_provider(&store, "A").await;
+    let uuid = Uuid::new_v4();
+    let id = format!("indicator--{uuid}");
+    let v1 = with_terms(
+        indicator(uuid, "2026-01-01T00:00:00.000Z", members(Tlp::Amber)),
+        &[],
+        &["不正", "送金"],
+    );
+    store.ingest(&prov, &[v1], T0).await.expect("v1");
+    let scope = secretariat_scope();
+    assert_eq!(
+        found(&store, &scope, &search(&["送金"])).await,
+        std::slice::from_ref(&id)
+    );
+    for tlp in [Tlp::Green, Tlp::Clear] {
+        let n = store
+            .change_handling(&HandlingChange {
+                provider: a.id,
+                stix_id: id.clone(),
+                handling: members(tlp),
+                now: T0,
+            })
+            .await
+            .expect("change");
+        assert_eq!(n, 1);
+        assert_eq!(
+            found(&store, &scope, &search(&["送金"])).await,
+            std::slice::from_ref(&id),
+            "found after the change to {tlp:?}"
+        );
+    }
+    let v2 = with_terms(
+        indicator(uuid, "2026-02-01T00:00:00.000Z", members(Tlp::Clear)),
+        &[],
+        &["詐欺"],
+    );
+    store.ingest(&prov, &[v2], T0).await.expect("v2");
+    assert!(
+        found(&store, &scope, &search(&["送金"])).await.is_empty(),
+        "old text gone"
+    );
+    assert_eq!(
+        found(&store, &scope, &search(&["詐欺"])).await,
+        std::slice::from_ref(&id)
+    );
+    let deleter = Deleter {
+        org: a.id,
+        may_delete_any: false,
+    };
+    store
+        .delete_record(&reader(&a), &deleter, &id, &VersionFilter::all(), T0 + 20)
+        .await
+        .expect("delete");
+    assert!(found(&store, &scope, &search(&["詐欺"])).await.is_empty());
+}
+
 /// Every token must match; filters narrow; the newest version's text replaces the old one;
 /// the reader's scope applies; paging goes backwards in time.
 pub async fn search_tokens_filters_and_scope(store: Arc<dyn Store>) {

@@ -74,6 +74,7 @@ macro_rules! conformance_tests {
             saturated_values_only_count,
             sightings_are_indexed,
             search_tokens_filters_and_scope,
+            search_survives_handling_changes,
             hint_notices_queue,
             feed_rows_follow_versions_sightings_and_deletion,
             products_are_numbered_and_guarded,
