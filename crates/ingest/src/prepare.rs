@@ -213,11 +213,10 @@ fn ready(object: StixObject, handling: Handling, body: Option<String>) -> Slot {
 }
 
 impl Prepared {
-    /// Room for `objects` objects.
+    /// Room for `objects` objects (their slots; a chunk's part never sends anything itself).
     pub(crate) fn with_capacity(objects: usize) -> Self {
         Prepared {
             slots: Vec::with_capacity(objects),
-            sent: Vec::with_capacity(objects),
             ..Prepared::default()
         }
     }

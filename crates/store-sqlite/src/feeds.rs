@@ -112,6 +112,9 @@ fn reported_gone<'a>(
             found.entry(key).or_default().push(id);
         }
     }
+    if found.is_empty() {
+        return Ok(HashSet::new());
+    }
     Ok(inserts
         .iter()
         .map(|row| (row.record.id_key, row.record.stix_id.as_str()))
