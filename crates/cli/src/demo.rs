@@ -583,10 +583,11 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Option<DemoLogins>> {
         let mut weeks: Vec<Vec<NewRecord>> = (0..DEMO_WEEKS).map(|_| Vec::new()).collect();
         let n = batch.len().max(1);
         for (i, (object, h)) in batch.into_iter().enumerate() {
-            let o = StixObject::parse(&object.to_string())
+            let json = object.to_string();
+            let o = StixObject::parse(&json)
                 .map_err(|e| anyhow::anyhow!("demo object {}: {e}", object["id"]))?;
             let mut record = NewRecord::new(o, h);
-            record.terms = renkei_ingest::index::terms_of_value(&object);
+            record.terms = renkei_ingest::index::terms_of(&json);
             weeks[i * DEMO_WEEKS / n].push(record);
         }
         let provenance = Provenance {

@@ -142,7 +142,7 @@ fn validate_and_send(
         .objects
         .store(bundle.objects.len() as u64, Ordering::Relaxed);
     learn_markings(&bundle.objects, &mut ctx);
-    let mut prepared = Prepared::with_capacity(bundle.objects.len());
+    let mut prepared = Prepared::for_submission(bundle.objects.len());
     let mut refused = false;
     // Where the time goes (RENKEI_LOG=renkei_ingest=debug): validating, or waiting for the
     // store to take the records.

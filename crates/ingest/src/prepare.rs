@@ -221,6 +221,15 @@ impl Prepared {
         }
     }
 
+    /// Room for a whole submission of `objects` objects, which all may be sent to the store.
+    pub(crate) fn for_submission(objects: usize) -> Self {
+        Prepared {
+            slots: Vec::with_capacity(objects),
+            sent: Vec::with_capacity(objects),
+            ..Prepared::default()
+        }
+    }
+
     /// Adds the next objects of the same submission, prepared separately and not yet sent.
     pub(crate) fn append(&mut self, next: Prepared) {
         let offset = self.slots.len();

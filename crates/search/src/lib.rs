@@ -99,7 +99,7 @@ fn split(joined: &str) -> Vec<String> {
     joined.split_terminator(' ').map(str::to_owned).collect()
 }
 
-/// The searchable text of a STIX object (parsed JSON), at most [`MAX_TEXT`] bytes.
+/// The searchable text of a STIX object (its JSON text), at most [`MAX_TEXT`] bytes.
 ///
 /// Every string value, through arrays and nested objects, joined by single spaces, in the
 /// object's property order — except, at any depth: identifiers and timestamps (`type`, `id`,
@@ -109,9 +109,15 @@ fn split(joined: &str) -> Vec<String> {
 /// ending in `_ref` or `_refs`), an extension's `extension_type`, and the whole Renkei handling
 /// extension. Of `external_references` only `source_name`, `description`, `external_id` and
 /// `url` are kept. `hashes` are kept, and an indicator's `pattern` is kept as it is. Numbers
-/// and booleans are not text.
+/// and booleans are not text. Read straight from the text, without building a tree; broken
+/// JSON yields what was read before the break.
+pub fn text_of_json(json: &str) -> String {
+    object::text_of_json(json)
+}
+
+/// [`text_of_json`] for parsed JSON.
 pub fn text_of(object: &serde_json::Value) -> String {
-    object::text_of(object)
+    text_of_json(&object.to_string())
 }
 
 /// The tokens of a STIX object: [`tokens`] of [`text_of`].
@@ -119,7 +125,12 @@ pub fn object_tokens(object: &serde_json::Value) -> Vec<String> {
     tokens(&text_of(object))
 }
 
-/// The search document of a STIX object: [`document`] of [`text_of`].
+/// The search document of a STIX object (its JSON text): [`document`] of [`text_of_json`].
+pub fn json_document(json: &str) -> String {
+    document(&text_of_json(json))
+}
+
+/// [`json_document`] for parsed JSON.
 pub fn object_document(object: &serde_json::Value) -> String {
     document(&text_of(object))
 }

@@ -5,8 +5,10 @@
 //! many timestamp properties (`posted`, `occurred`, `detected`, `first_observed`, `start`,
 //! `ctime`, …) and their digits would only add noise tokens like `2026` and `02t03`.
 
+use std::fmt;
+
 use renkei_model::stix::renkei_handling::RENKEI_HANDLING_EXTENSION_ID;
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::MAX_TEXT;
 
@@ -40,10 +42,19 @@ const EXTERNAL_REFERENCE_KEPT: &[&str] = &["source_name", "description", "extern
 /// walk's recursion from exhausting the stack on a hostile value.
 const MAX_DEPTH: usize = 32;
 
-/// See [`crate::text_of`].
-pub(crate) fn text_of(object: &Value) -> String {
+/// See [`crate::text_of_json`]. The walk is driven by the JSON parser: no tree is built,
+/// skipped properties are stepped over unparsed, and strings without escapes are never copied
+/// before they reach the output.
+pub(crate) fn text_of_json(json: &str) -> String {
     let mut text = Text::default();
-    text.value(object, 0);
+    let mut parser = serde_json::Deserializer::from_str(json);
+    // An error only means the text is full or the JSON is broken: what was read is kept.
+    let _ = Walk {
+        text: &mut text,
+        depth: 0,
+        place: Place::Value,
+    }
+    .deserialize(&mut parser);
     text.out
 }
 
@@ -53,61 +64,150 @@ struct Text {
     full: bool,
 }
 
-impl Text {
-    fn value(&mut self, value: &Value, depth: usize) {
-        if self.full || depth > MAX_DEPTH {
-            return;
+/// What kind of value the walk is at: decides which of its keys and items are searchable.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Any value: strings, and the searchable properties of objects, at any depth.
+    Value,
+    /// An object's `extensions`: every extension but the Renkei handling one.
+    Extensions,
+    /// An object's `external_references`: a list of references.
+    ExternalReferences,
+    /// One external reference: only [`EXTERNAL_REFERENCE_KEPT`].
+    ExternalReference,
+}
+
+/// Appends the searchable strings of one value to `text`.
+struct Walk<'t> {
+    text: &'t mut Text,
+    depth: usize,
+    place: Place,
+}
+
+/// Returned to stop the parser once the text is full.
+const FULL: &str = "text full";
+
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.text.full {
+            return Err(de::Error::custom(FULL));
         }
-        match value {
-            Value::String(s) if !is_timestamp(s) => self.push(s),
-            Value::String(_) => {}
-            Value::Array(items) => {
-                for item in items {
-                    self.value(item, depth + 1);
-                }
-            }
-            Value::Object(map) => {
-                for (key, v) in map {
-                    match key.as_str() {
-                        k if is_skipped(k) => {}
-                        "extensions" => self.extensions(v, depth + 1),
-                        "external_references" => self.external_references(v, depth + 1),
-                        _ => self.value(v, depth + 1),
-                    }
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        if self.depth > MAX_DEPTH {
+            return d.deserialize_ignored_any(IgnoredAny).map(drop);
         }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON")
     }
 
-    fn extensions(&mut self, value: &Value, depth: usize) {
-        match value {
-            Value::Object(map) => {
-                for (id, extension) in map {
-                    if id != RENKEI_HANDLING_EXTENSION_ID {
-                        self.value(extension, depth + 1);
-                    }
-                }
-            }
-            other => self.value(other, depth),
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        if self.place != Place::ExternalReference && !is_timestamp(s) {
+            self.text.push(s);
         }
+        Ok(())
     }
 
-    fn external_references(&mut self, value: &Value, depth: usize) {
-        let Value::Array(items) = value else {
-            return self.value(value, depth);
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+        let item = match self.place {
+            Place::ExternalReference => {
+                while items.next_element::<IgnoredAny>()?.is_some() {}
+                return Ok(());
+            }
+            Place::ExternalReferences => Place::ExternalReference,
+            Place::Value | Place::Extensions => Place::Value,
         };
-        for item in items {
-            if let Value::Object(map) = item {
-                for (key, v) in map {
-                    if EXTERNAL_REFERENCE_KEPT.contains(&key.as_str()) {
-                        self.value(v, depth + 2);
-                    }
-                }
-            }
-        }
+        let depth = self.depth + 1;
+        while items
+            .next_element_seed(Walk {
+                text: &mut *self.text,
+                depth,
+                place: item,
+            })?
+            .is_some()
+        {}
+        Ok(())
     }
 
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<(), A::Error> {
+        let depth = self.depth + 1;
+        while let Some(next) = entries.next_key_seed(Key(self.place))? {
+            match next {
+                Some(place) => entries.next_value_seed(Walk {
+                    text: &mut *self.text,
+                    depth,
+                    place,
+                })?,
+                None => drop(entries.next_value::<IgnoredAny>()?),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A property name, read as what to do with its value: walk it as a [`Place`], or skip it.
+struct Key(Place);
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Option<Place>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Place>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Option<Place>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a property name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<Place>, E> {
+        Ok(match self.0 {
+            Place::Extensions => (key != RENKEI_HANDLING_EXTENSION_ID).then_some(Place::Value),
+            Place::ExternalReference => EXTERNAL_REFERENCE_KEPT
+                .contains(&key)
+                .then_some(Place::Value),
+            // A value, or `external_references` that is an object rather than a list.
+            Place::Value | Place::ExternalReferences => match key {
+                k if is_skipped(k) => None,
+                "extensions" => Some(Place::Extensions),
+                "external_references" => Some(Place::ExternalReferences),
+                _ => Some(Place::Value),
+            },
+        })
+    }
+}
+
+impl Text {
     /// Appends `s` after a space, cutting at `MAX_TEXT` bytes on a character boundary.
     fn push(&mut self, s: &str) {
         let s = s.trim();

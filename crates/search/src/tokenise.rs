@@ -13,8 +13,9 @@ use crate::fold::{Class, classify, for_each_folded};
 /// The distinct tokens of `text`, in first-occurrence order, at most `limit` of them, joined
 /// by single spaces.
 pub(crate) fn tokenise(text: &str, limit: usize) -> String {
-    let mut t = Tokeniser::new(limit);
-    // Tokens are rarely longer than the text (only when folding expands it, as `㍻` → `平成`).
+    // Sized once: tokens are rarely longer than the text (only when folding expands it, as
+    // `㍻` → `平成`), and a token with its separator takes a few bytes of it at least.
+    let mut t = Tokeniser::new(limit, (text.len() / 4 + 4).min(limit));
     t.sink.out.reserve(text.len().min(64 * 1024));
     let flow = for_each_folded(text, |c| match t.push(c) {
         Flow::More => ControlFlow::Continue(()),
@@ -100,13 +101,14 @@ struct Tokeniser {
 }
 
 impl Tokeniser {
-    fn new(limit: usize) -> Self {
+    /// A tokeniser keeping `limit` tokens, with room for `expected` before it grows.
+    fn new(limit: usize, expected: usize) -> Self {
         Self {
             sink: Sink {
                 limit,
                 count: 0,
                 out: String::new(),
-                seen: HashTable::new(),
+                seen: HashTable::with_capacity(expected),
                 hasher: DefaultHashBuilder::default(),
             },
             word: String::new(),

@@ -8,7 +8,8 @@
 use std::collections::HashSet;
 
 use renkei_observables::{Exclusions, Extractor, Observable, ObservableType, normalise};
-use serde_json::Value;
+
+use super::Fields;
 
 /// At most this many observables are taken from one object (the rest are ignored).
 pub const MAX_OBSERVABLES_PER_OBJECT: usize = 1000;
@@ -101,69 +102,77 @@ impl Found {
 
 /// The normalised observables an object carries, deduplicated, in first-occurrence order,
 /// with those on the shipped exclusion lists (`Exclusions::shipped()`) left out: they are
-/// never indexed.
-pub fn observables_of(object: &Value) -> Vec<Observable> {
+/// never indexed. `json` is the object's JSON text (nothing is found if it is not an object).
+pub fn observables_of(json: &str) -> Vec<Observable> {
+    Fields::parse(json)
+        .map(|object| observables_in(&object))
+        .unwrap_or_default()
+}
+
+/// [`observables_of`] for an object already split into its properties.
+pub(crate) fn observables_in(object: &Fields<'_>) -> Vec<Observable> {
     let mut found = Found {
         seen: HashSet::new(),
         out: Vec::new(),
         exclusions: Exclusions::shipped(),
     };
-    let text = |key: &str| object.get(key).and_then(Value::as_str);
-    let object_type = text("type").unwrap_or_default();
-    match object_type {
+    let object_type = object.text("type").unwrap_or_default();
+    match object_type.as_ref() {
         "indicator" => {
-            if matches!(text("pattern_type"), None | Some("stix"))
-                && let Some(p) = text("pattern")
+            if matches!(object.text("pattern_type").as_deref(), None | Some("stix"))
+                && let Some(p) = object.text("pattern")
             {
-                for (path, value) in exact_values(p) {
+                for (path, value) in exact_values(&p) {
                     path_value(&mut found, &path, &value);
                 }
             }
         }
         "ipv4-addr" | "ipv6-addr" => {
-            if let Some(v) = text("value") {
-                found.address(v, object_type == "ipv6-addr");
+            if let Some(v) = object.text("value") {
+                found.address(&v, object_type == "ipv6-addr");
             }
         }
         "domain-name" => {
-            text("value").map(|v| found.try_add(ObservableType::Domain, v));
+            object
+                .text("value")
+                .map(|v| found.try_add(ObservableType::Domain, &v));
         }
         "url" => {
-            text("value").map(|v| found.try_add(ObservableType::Url, v));
+            object
+                .text("value")
+                .map(|v| found.try_add(ObservableType::Url, &v));
         }
         "email-addr" => {
-            text("value").map(|v| found.try_add(ObservableType::Email, v));
+            object
+                .text("value")
+                .map(|v| found.try_add(ObservableType::Email, &v));
         }
         "file" | "artifact" => {
-            if let Some(Value::Object(hashes)) = object.get("hashes") {
-                for (algorithm, v) in hashes {
-                    if let Some(v) = v.as_str() {
-                        found.hash(algorithm, v);
-                    }
+            if let Some(hashes) = object.object("hashes") {
+                for (algorithm, v) in hashes.texts() {
+                    found.hash(algorithm, &v);
                 }
             }
         }
         "vulnerability" => {
-            if let Some(name) = text("name") {
-                found.try_add(ObservableType::Cve, name);
+            if let Some(name) = object.text("name") {
+                found.try_add(ObservableType::Cve, &name);
             }
-            for r in object
-                .get("external_references")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if r.get("source_name").and_then(Value::as_str) == Some("cve")
-                    && let Some(id) = r.get("external_id").and_then(Value::as_str)
+            for r in object.list("external_references") {
+                let Some(r) = Fields::parse(r.get()) else {
+                    continue;
+                };
+                if r.text("source_name").as_deref() == Some("cve")
+                    && let Some(id) = r.text("external_id")
                 {
-                    found.try_add(ObservableType::Cve, id);
+                    found.try_add(ObservableType::Cve, &id);
                 }
             }
         }
         "x-renkei-fraud-account" => fraud_account(&mut found, object),
         _ => {}
     }
-    free_text(&mut found, object, text_properties(object_type));
+    free_text(&mut found, object, text_properties(&object_type));
     found.out
 }
 
@@ -370,16 +379,16 @@ fn crypto(found: &mut Found, v: &str) {
 }
 
 /// The bank account or crypto address of a fraud account.
-fn fraud_account(found: &mut Found, object: &Value) {
-    let text = |key: &str| object.get(key).and_then(Value::as_str);
-    match text("account_type") {
+fn fraud_account(found: &mut Found, object: &Fields<'_>) {
+    let text = |key: &str| object.text(key);
+    match text("account_type").as_deref() {
         Some("crypto") => {
             if let Some(address) = text("address") {
-                crypto(found, address);
+                crypto(found, &address);
             }
         }
         Some("bank") => {
-            let kind = match text("account_kind") {
+            let kind = match text("account_kind").as_deref() {
                 Some("ordinary") => "futsu",
                 Some("current") => "toza",
                 Some("savings") => "chochiku",
@@ -404,18 +413,18 @@ fn fraud_account(found: &mut Found, object: &Value) {
 }
 
 /// Indicators in the free-text properties.
-fn free_text(found: &mut Found, object: &Value, properties: &[&str]) {
+fn free_text(found: &mut Found, object: &Fields<'_>, properties: &[&str]) {
     let extractor = Extractor::new(found.exclusions);
     let mut budget = MAX_TEXT;
     for p in properties {
-        let Some(text) = object.get(*p).and_then(Value::as_str) else {
+        let Some(text) = object.text(p) else {
             continue;
         };
         if text.len() > budget {
             break;
         }
         budget -= text.len();
-        if let Ok(items) = extractor.extract(text) {
+        if let Ok(items) = extractor.extract(&text) {
             for e in items {
                 if let Ok(o) = normalise(e.kind(), e.value()) {
                     found.add(o);
@@ -428,10 +437,10 @@ fn free_text(found: &mut Found, object: &Value, properties: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn values(object: Value) -> Vec<(String, String)> {
-        observables_of(&object)
+        observables_of(&object.to_string())
             .iter()
             .map(|o| (o.kind().name().to_owned(), o.value().to_owned()))
             .collect()
@@ -599,7 +608,7 @@ mod tests {
             .map(|i| format!("[ipv4-addr:value = '45.{}.{}.1']", i / 256, i % 256))
             .collect();
         assert_eq!(
-            observables_of(&indicator(&many.join(" OR "))).len(),
+            observables_of(&indicator(&many.join(" OR ")).to_string()).len(),
             MAX_OBSERVABLES_PER_OBJECT
         );
     }
@@ -619,7 +628,7 @@ mod tests {
             json!({ "type": "x-renkei-fraud-account", "account_type": "bank" }),
             json!({ "type": "note", "content": ["a"] }),
         ] {
-            let _ = observables_of(&v);
+            let _ = observables_of(&v.to_string());
         }
     }
 
@@ -642,7 +651,10 @@ mod tests {
             let o = normalise(kind, raw).expect("valid");
             let object =
                 crate::text::object_for(&o, "2026-11-22T00:00:00.000Z").expect("an object");
-            assert!(observables_of(&object).contains(&o), "{kind}: {object}");
+            assert!(
+                observables_of(&object.to_string()).contains(&o),
+                "{kind}: {object}"
+            );
         }
     }
 }

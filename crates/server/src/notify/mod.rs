@@ -208,9 +208,7 @@ fn candidates(batch: Vec<renkei_store::AddedRecord>) -> Vec<Candidate> {
     batch
         .into_iter()
         .map(|added| {
-            let observables = serde_json::from_str::<Value>(&added.body)
-                .map(|v| renkei_ingest::index::observables_of(&v))
-                .unwrap_or_default();
+            let observables = renkei_ingest::index::observables_of(&added.body);
             let values: std::collections::BTreeSet<(String, String)> = observables
                 .iter()
                 .map(|o| (o.kind().name().to_owned(), o.value().to_owned()))

@@ -79,12 +79,8 @@ fn counts(v: &Value) -> Vec<(String, i64)> {
 /// Reads what surrounds `row` for `me` (who may see `row`).
 pub async fn around(state: &AppState, me: &Identity, row: &RecordRow) -> Result<Around, ApiError> {
     let principal = Principal::User(me.clone());
-    let object: Value = row
-        .body
-        .as_deref()
-        .and_then(|b| serde_json::from_str(b).ok())
-        .unwrap_or(Value::Null);
-    let mut observables: Vec<Observable> = renkei_ingest::index::observables_of(&object);
+    let mut observables: Vec<Observable> =
+        renkei_ingest::index::observables_of(row.body.as_deref().unwrap_or_default());
     let more_values = observables.len() > MAX_VALUES;
     observables.truncate(MAX_VALUES);
     let values: Vec<String> = observables.iter().map(|o| o.value().to_owned()).collect();
