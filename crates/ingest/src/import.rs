@@ -16,6 +16,7 @@ use crate::context::{context_for, look_up_markings};
 use crate::handling::Context;
 use crate::prepare::{Fate, Prepared, learn_markings, prepare_range};
 use crate::submit::{Arrival, provenance};
+use serde_json::value::RawValue;
 
 /// Objects validated per chunk sent to the store; the first chunk is smaller, so the store
 /// starts writing soon after validation starts.
@@ -38,7 +39,8 @@ pub struct ImportOutcome {
 /// How far an import has got, for progress bars.
 #[derive(Debug, Default)]
 pub struct ImportProgress {
-    /// Objects in the bundle, once it is parsed.
+    /// Objects in the bundle: estimated from the part read while it is being parsed, exact
+    /// once it is.
     pub objects: AtomicU64,
     /// Records stored so far.
     pub stored: Arc<AtomicU64>,
@@ -129,55 +131,106 @@ pub async fn import_bundle(
     })
 }
 
-/// Parses the bundle and validates it chunk by chunk, sending valid records to the store
-/// until the first refusal (after which nothing will be committed, so nothing more is sent).
+/// Parses the bundle and validates it chunk by chunk as it is read, sending valid records to
+/// the store until the first refusal (after which nothing will be committed, so nothing more
+/// is sent). Marking definitions the bundle defines are learnt chunk by chunk: an object that
+/// references one defined further on waits for it ([`Prepared::resolve`]).
 fn validate_and_send(
     bytes: &[u8],
-    mut ctx: Context,
+    ctx: Context,
     sender: &mpsc::Sender<StreamItem>,
     progress: &ImportProgress,
 ) -> Result<(Prepared, Context), EnvelopeError> {
-    let bundle = Bundle::parse(bytes, MAX_OBJECTS)?;
+    let mut producer = Producer {
+        ctx,
+        sender,
+        prepared: Prepared::default(),
+        refused: false,
+        stopped: false,
+        validating: Duration::ZERO,
+        waiting: Duration::ZERO,
+        spent: std::sync::mpsc::channel(),
+    };
+    let mut chunk = Vec::with_capacity(FIRST_CHUNK);
+    let mut first = 0;
+    let parsed = Bundle::parse_streaming(bytes, MAX_OBJECTS, &mut |raw| {
+        chunk.push(raw);
+        if chunk.len() == if first == 0 { FIRST_CHUNK } else { CHUNK } {
+            producer.chunk(&chunk, first);
+            let estimate = estimate(bytes, raw.get(), first + chunk.len());
+            if first == 0 {
+                // Sized once for about what the file holds (within reason: the first objects
+                // may be much smaller than the rest).
+                producer.prepared.reserve(estimate.min(1 << 20) as usize);
+            }
+            first += chunk.len();
+            chunk.clear();
+            progress
+                .objects
+                .store(estimate.max(first as u64), Ordering::Relaxed);
+        }
+    });
+    if parsed.is_ok() {
+        producer.chunk(&chunk, first);
+    }
     progress
         .objects
-        .store(bundle.objects.len() as u64, Ordering::Relaxed);
-    learn_markings(&bundle.objects, &mut ctx);
-    let mut prepared = Prepared::for_submission(bundle.objects.len());
-    let mut refused = false;
-    // Where the time goes (RENKEI_LOG=renkei_ingest=debug): validating, or waiting for the
-    // store to take the records.
-    let (mut validating, mut waiting) = (Duration::ZERO, Duration::ZERO);
-    let (returned, spent) = std::sync::mpsc::channel();
-    let mut start = 0;
-    while start < bundle.objects.len() {
-        let size = if start == 0 { FIRST_CHUNK } else { CHUNK };
-        let end = bundle.objects.len().min(start + size);
-        let started = Instant::now();
-        let part = prepare_range(&bundle.objects[start..end], start, &ctx);
-        start = end;
-        validating += started.elapsed();
-        refused |= part.any_refused();
-        prepared.append(part);
-        if refused {
-            continue;
-        }
-        // Records the store is done with are freed here, where they were allocated.
-        while spent.try_recv().is_ok() {}
-        let records = prepared.take_ready();
-        let started = Instant::now();
-        let sent = records.is_empty()
-            || sender
-                .blocking_send(StreamItem::Records(RecordBatch::returned_to(
-                    records,
-                    returned.clone(),
-                )))
-                .is_ok();
-        waiting += started.elapsed();
-        if !sent {
-            // The writer stopped (it failed); its error is what the caller will see.
-            break;
-        }
-    }
+        .store((first + chunk.len()) as u64, Ordering::Relaxed);
+    let (validating, waiting) = (producer.validating, producer.waiting);
     tracing::debug!(?validating, ?waiting, "objects validated");
-    Ok((prepared, ctx))
+    parsed?;
+    Ok((producer.prepared, producer.ctx))
+}
+
+/// Objects in the whole of `bytes`, from `read` objects ending with `last` (a slice of it).
+fn estimate(bytes: &[u8], last: &str, read: usize) -> u64 {
+    let done = (last.as_ptr() as usize + last.len()).saturating_sub(bytes.as_ptr() as usize);
+    (read as u128 * bytes.len() as u128 / done.max(1) as u128) as u64
+}
+
+/// The validating side of an import: prepares chunks of objects and sends their records.
+struct Producer<'s> {
+    ctx: Context,
+    sender: &'s mpsc::Sender<StreamItem>,
+    prepared: Prepared,
+    /// An object was refused: nothing will be committed, so nothing more is sent.
+    refused: bool,
+    /// The writer stopped (it failed); its error is what the caller will see.
+    stopped: bool,
+    /// Where the time goes (RENKEI_LOG=renkei_ingest=debug): validating, or waiting for the
+    /// store to take the records.
+    validating: Duration,
+    waiting: Duration,
+    /// Batches the store is done with come back here to be freed where they were allocated.
+    spent: (
+        std::sync::mpsc::Sender<Vec<renkei_store::NewRecord>>,
+        std::sync::mpsc::Receiver<Vec<renkei_store::NewRecord>>,
+    ),
+}
+
+impl Producer<'_> {
+    /// Validates the objects at positions `first..` and sends the records ready.
+    fn chunk(&mut self, objects: &[&RawValue], first: usize) {
+        let started = Instant::now();
+        learn_markings(objects, &mut self.ctx);
+        let part = prepare_range(objects, first, &self.ctx);
+        self.validating += started.elapsed();
+        self.refused |= part.any_refused();
+        self.prepared.append(part);
+        if self.refused || self.stopped {
+            return;
+        }
+        while self.spent.1.try_recv().is_ok() {}
+        let records = self.prepared.take_ready();
+        if records.is_empty() {
+            return;
+        }
+        let started = Instant::now();
+        let batch = RecordBatch::returned_to(records, self.spent.0.clone());
+        self.stopped = self
+            .sender
+            .blocking_send(StreamItem::Records(batch))
+            .is_err();
+        self.waiting += started.elapsed();
+    }
 }

@@ -221,13 +221,10 @@ impl Prepared {
         }
     }
 
-    /// Room for a whole submission of `objects` objects, which all may be sent to the store.
-    pub(crate) fn for_submission(objects: usize) -> Self {
-        Prepared {
-            slots: Vec::with_capacity(objects),
-            sent: Vec::with_capacity(objects),
-            ..Prepared::default()
-        }
+    /// Room for a submission of `objects` objects in all, which all may be sent to the store.
+    pub(crate) fn reserve(&mut self, objects: usize) {
+        self.slots.reserve(objects.saturating_sub(self.slots.len()));
+        self.sent.reserve(objects.saturating_sub(self.sent.len()));
     }
 
     /// Adds the next objects of the same submission, prepared separately and not yet sent.

@@ -7,8 +7,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::Deserialize;
-use serde::de::{MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::StixId;
@@ -38,12 +37,17 @@ fn json_error(e: serde_json::Error) -> EnvelopeError {
     }
 }
 
-/// The top level of a container, read in one pass: `objects` straight into unparsed objects,
-/// every other property kept unparsed.
+/// The top level of a container, read in one pass: `objects` straight into unparsed objects
+/// (or handed to a [`Sink`] as they are read), every other property kept unparsed.
 struct TopLevel<'a> {
     objects: Option<Vec<&'a RawValue>>,
+    /// Objects in `objects`, whether kept or handed over.
+    count: usize,
     others: Vec<(Cow<'a, str>, &'a RawValue)>,
 }
+
+/// Takes each object of a container as it is read, while the count is within the limit.
+type Sink<'s, 'a> = &'s mut dyn FnMut(&'a RawValue);
 
 impl<'a> TopLevel<'a> {
     fn get(&self, name: &str) -> Option<&'a RawValue> {
@@ -55,67 +59,105 @@ impl<'a> TopLevel<'a> {
 struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// `objects`: a list of unparsed objects, anything else is refused with a clear message.
-struct ObjectList<'a>(Vec<&'a RawValue>);
+/// Objects go to the sink if there is one (while there are at most `max`), or into a list.
+struct ObjectList<'s, 'a> {
+    sink: Option<Sink<'s, 'a>>,
+    max: usize,
+}
 
-impl<'de: 'a, 'a> Deserialize<'de> for ObjectList<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = ObjectList<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("`objects` to be a list")
-            }
-            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<ObjectList<'a>, S::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(1024).min(1 << 20));
-                while let Some(v) = seq.next_element::<&'de RawValue>()? {
-                    out.push(v);
-                }
-                Ok(ObjectList(out))
-            }
-        }
-        d.deserialize_seq(V(std::marker::PhantomData))
+impl<'de: 'a, 'a> DeserializeSeed<'de> for ObjectList<'_, 'a> {
+    /// The objects kept (none if they went to the sink) and how many there were.
+    type Value = (Vec<&'a RawValue>, usize);
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for TopLevel<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = TopLevel<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<TopLevel<'a>, M::Error> {
-                let mut top = TopLevel {
-                    objects: None,
-                    others: Vec::new(),
-                };
-                while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
-                    if k == "objects" {
-                        if top.objects.is_some() {
-                            return Err(serde::de::Error::custom(
-                                "property `objects` appears twice",
-                            ));
-                        }
-                        top.objects = Some(map.next_value::<ObjectList<'de>>()?.0);
-                    } else {
-                        if top.others.iter().any(|(o, _)| *o == k) {
-                            return Err(serde::de::Error::custom(format!(
-                                "property `{k}` appears twice"
-                            )));
-                        }
-                        let v: &'de RawValue = map.next_value()?;
-                        top.others.push((k, v));
-                    }
-                }
-                Ok(top)
+impl<'de: 'a, 'a> Visitor<'de> for ObjectList<'_, 'a> {
+    type Value = (Vec<&'a RawValue>, usize);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`objects` to be a list")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+        let ObjectList { mut sink, max } = self;
+        let mut kept = Vec::new();
+        if sink.is_none() {
+            kept.reserve(seq.size_hint().unwrap_or(1024).min(1 << 20));
+        }
+        let mut count = 0;
+        while let Some(v) = seq.next_element::<&'de RawValue>()? {
+            count += 1;
+            match &mut sink {
+                Some(_) if count > max => {}
+                Some(sink) => sink(v),
+                None => kept.push(v),
             }
         }
-        d.deserialize_map(V(std::marker::PhantomData))
+        Ok((kept, count))
     }
 }
 
-fn top_level(body: &[u8], max: usize) -> Result<TopLevel<'_>, EnvelopeError> {
+/// Reads the top level, handing objects to `sink` if there is one.
+struct TopLevelSeed<'s, 'a> {
+    sink: Option<Sink<'s, 'a>>,
+    max: usize,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for TopLevelSeed<'_, 'a> {
+    type Value = TopLevel<'a>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<TopLevel<'a>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for TopLevelSeed<'_, 'a> {
+    type Value = TopLevel<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<TopLevel<'a>, M::Error> {
+        let TopLevelSeed { mut sink, max } = self;
+        let mut top = TopLevel {
+            objects: None,
+            count: 0,
+            others: Vec::new(),
+        };
+        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+            if k == "objects" {
+                if top.objects.is_some() {
+                    return Err(serde::de::Error::custom("property `objects` appears twice"));
+                }
+                let (kept, count) = map.next_value_seed(ObjectList {
+                    sink: sink.take(),
+                    max,
+                })?;
+                top.objects = Some(kept);
+                top.count = count;
+            } else {
+                if top.others.iter().any(|(o, _)| *o == k) {
+                    return Err(serde::de::Error::custom(format!(
+                        "property `{k}` appears twice"
+                    )));
+                }
+                let v: &'de RawValue = map.next_value()?;
+                top.others.push((k, v));
+            }
+        }
+        Ok(top)
+    }
+}
+
+fn top_level<'a>(
+    body: &'a [u8],
+    max: usize,
+    sink: Option<Sink<'_, 'a>>,
+) -> Result<TopLevel<'a>, EnvelopeError> {
     let kind = match body.iter().find(|c| !c.is_ascii_whitespace()) {
         Some(b'[') => Some("a list"),
         Some(b'"') => Some("a string"),
@@ -129,18 +171,20 @@ fn top_level(body: &[u8], max: usize) -> Result<TopLevel<'_>, EnvelopeError> {
             "the body must be a JSON object, not {kind}"
         )));
     }
-    let top: TopLevel = serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() {
-            EnvelopeError::Shape(e.to_string())
-        } else {
-            json_error(e)
-        }
-    })?;
-    if let Some(objects) = &top.objects
-        && objects.len() > max
-    {
+    let mut parser = serde_json::Deserializer::from_slice(body);
+    let top = TopLevelSeed { sink, max }
+        .deserialize(&mut parser)
+        .and_then(|top| parser.end().map(|()| top))
+        .map_err(|e| {
+            if e.is_data() {
+                EnvelopeError::Shape(e.to_string())
+            } else {
+                json_error(e)
+            }
+        })?;
+    if top.count > max {
         return Err(EnvelopeError::TooMany {
-            count: objects.len(),
+            count: top.count,
             max,
         });
     }
@@ -155,7 +199,7 @@ pub struct Envelope<'a> {
 
 impl<'a> Envelope<'a> {
     pub fn parse(body: &'a [u8], max_objects: usize) -> Result<Self, EnvelopeError> {
-        let props = top_level(body, max_objects)?;
+        let props = top_level(body, max_objects, None)?;
         if let Some(more) = props.get("more")
             && !matches!(more.get(), "true" | "false")
         {
@@ -181,7 +225,24 @@ pub struct Bundle<'a> {
 
 impl<'a> Bundle<'a> {
     pub fn parse(body: &'a [u8], max_objects: usize) -> Result<Self, EnvelopeError> {
-        let props = top_level(body, max_objects)?;
+        Self::check(top_level(body, max_objects, None)?)
+    }
+
+    /// [`Bundle::parse`] that hands each object to `sink` as soon as it is read, so a large
+    /// file can be validated while the rest of it is still being parsed. The bundle returned
+    /// holds no objects (`sink` had them). A bundle found broken only after some of its
+    /// objects were handed over is still an error: whatever `sink` did with them must be
+    /// undone. Objects past `max_objects` are counted, not handed over.
+    pub fn parse_streaming(
+        body: &'a [u8],
+        max_objects: usize,
+        sink: &mut dyn FnMut(&'a RawValue),
+    ) -> Result<Self, EnvelopeError> {
+        Self::check(top_level(body, max_objects, Some(sink))?)
+    }
+
+    /// The bundle's own properties, checked.
+    fn check(props: TopLevel<'a>) -> Result<Self, EnvelopeError> {
         let shape = |m: &str| EnvelopeError::Shape(m.to_owned());
         let ty = props
             .get("type")
@@ -262,5 +323,42 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn streaming_hands_over_what_parse_returns() {
+        let body = br#"{"objects":[{"a":1},{"b":[2]}],"type":"bundle","id":"bundle--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}"#;
+        let mut seen = Vec::new();
+        let b = Bundle::parse_streaming(body, 10, &mut |o| seen.push(o.get())).unwrap();
+        assert!(b.objects.is_empty());
+        let parsed = Bundle::parse(body, 10).unwrap();
+        assert_eq!(
+            seen,
+            parsed.objects.iter().map(|o| o.get()).collect::<Vec<_>>()
+        );
+
+        // Too many: counted to the end, the extra ones never handed over.
+        let mut handed = 0;
+        assert_eq!(
+            Bundle::parse_streaming(
+                br#"{"type":"bundle","id":"bundle--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","objects":[1,2,3]}"#,
+                2,
+                &mut |_| handed += 1
+            )
+            .unwrap_err(),
+            EnvelopeError::TooMany { count: 3, max: 2 }
+        );
+        assert_eq!(handed, 2);
+
+        // Broken after the objects, or not a bundle: an error, whatever was handed over.
+        for body in [
+            &br#"{"type":"bundle","id":"bundle--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","objects":[{}]} x"#[..],
+            br#"{"objects":[{}],"type":"report","id":"bundle--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}"#,
+            br#"{"objects":[{}],"#,
+        ] {
+            let mut handed = 0;
+            assert!(Bundle::parse_streaming(body, 10, &mut |_| handed += 1).is_err());
+            assert_eq!(handed, 1);
+        }
     }
 }
