@@ -454,6 +454,32 @@ mod tests {
         json!({ "type": "indicator", "pattern": pattern, "pattern_type": "stix" })
     }
 
+    /// Properties are read from JSON as submitted: escapes in names and values, whitespace.
+    #[test]
+    fn json_as_written() {
+        let of = |json: &str| -> Vec<(String, String)> {
+            observables_of(json)
+                .iter()
+                .map(|o| (o.kind().name().to_owned(), o.value().to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            of(r#"{ "typ\u0065" : "domain-name", "value" : "ev\u0069l-SHOP.jp" }"#),
+            [pair("domain", "evil-shop.jp")]
+        );
+        assert_eq!(
+            of(
+                r#"{"type":"file","hashes":{"SHA-256":"AEC070645FE53EE3B3763059376134F058CC337247C978ADD178B6CCDFB0019F","x":1}}"#
+            ),
+            [pair(
+                "sha256",
+                "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"
+            )]
+        );
+        assert!(of("[1]").is_empty());
+        assert!(of("{").is_empty());
+    }
+
     #[test]
     fn exact_values_of_patterns() {
         assert_eq!(

@@ -1,5 +1,5 @@
 use renkei_model::stix::renkei_handling::RENKEI_HANDLING_EXTENSION_ID;
-use renkei_search::{object_tokens, query_tokens, text_of, tokens};
+use renkei_search::{json_document, object_tokens, query_tokens, text_of, text_of_json, tokens};
 use serde_json::{Value, json};
 
 fn has_all(object: &Value, query: &str) -> bool {
@@ -216,4 +216,20 @@ fn numbers_and_booleans_are_not_text() {
 fn object_tokens_is_tokens_of_text() {
     let o = indicator();
     assert_eq!(object_tokens(&o), tokens(&text_of(&o)));
+}
+
+/// The text is read from JSON as submitted: whitespace, escapes in values and in property
+/// names (`"\u0069d"` is `id`), and any nesting read the same as the compact form.
+#[test]
+fn text_of_json_reads_json_as_written() {
+    let pretty = serde_json::to_string_pretty(&indicator()).unwrap();
+    assert_eq!(text_of_json(&pretty), text_of(&indicator()));
+    let escaped = r#"{ "\u0069d" : "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "name" : "caf\u00e9 \"C2\"\n", "x_refs": ["a"], "object_marking_ref\u0073": ["m"],
+        "labels": [ ["deep", {"k": "v"}], 1.5e3, false ] }"#;
+    assert_eq!(text_of_json(escaped), "café \"C2\" deep v");
+    assert_eq!(json_document(escaped), "café c2 deep v");
+    // Broken JSON yields what was read before the break.
+    assert_eq!(text_of_json(r#"{"name": "kept", "description": "#), "kept");
+    assert_eq!(text_of_json("not json"), "");
 }
