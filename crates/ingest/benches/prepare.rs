@@ -58,6 +58,7 @@ fn main() {
         clearance: Classification::UNCLASSIFIED,
         org_default: None,
         markings: HashMap::new(),
+        redefined: Default::default(),
     };
     let bundle = Bundle::parse(text.as_bytes(), usize::MAX).unwrap();
     let objects: Vec<StixObject> = bundle

@@ -1,7 +1,7 @@
 //! Building the [`Context`] handling is derived in: the submitter's clearance and
 //! organisation defaults, and the marking definitions it may reference.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use renkei_model::stix::renkei_handling::from_marking_definition;
 use renkei_policy::{Identity, Path, Principal, ReadScope};
@@ -15,6 +15,7 @@ pub async fn context_for(store: &dyn Store, submitter: &Identity) -> StoreResult
         clearance: submitter.clearance,
         org_default: store.org_default_handling(submitter.org).await?,
         markings: HashMap::new(),
+        redefined: HashSet::new(),
     })
 }
 

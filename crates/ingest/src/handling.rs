@@ -7,7 +7,7 @@
 //! effective TLP and PAP markings, so whoever reads it sees them.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use renkei_model::handling::{Audience, Classification, Handling, Tlp};
 use renkei_model::stix::StixObject;
@@ -24,6 +24,9 @@ pub struct Context {
     /// Marking definitions known by id (in the submission or stored and visible to the
     /// submitter), with their Renkei handling extension if they have one.
     pub markings: HashMap<String, Option<HandlingMarking>>,
+    /// Marking definitions the submission defines more than once with different handling:
+    /// every copy, and every object marked with one, is refused.
+    pub redefined: HashSet<String>,
 }
 
 /// The outcome of deriving the handling of one object.
@@ -67,6 +70,11 @@ pub fn derive(object: &StixObject, ctx: &Context) -> Result<Derived, String> {
                     );
                 }
                 pap = Some(p);
+            }
+            None if ctx.redefined.contains(r.as_str()) => {
+                return Err(format!(
+                    "object_marking_refs: {r} is defined more than once in this submission, with different handling"
+                ));
             }
             None => match ctx.markings.get(r.as_str()) {
                 Some(Some(m)) => {

@@ -110,7 +110,15 @@ pub fn learn_markings(objects: &[&RawValue], ctx: &mut Context) {
         }
         // A broken extension is reported when the marking itself is validated.
         if let Ok(extension) = from_marking_definition(object.json()) {
-            ctx.markings.insert(object.id().to_string(), extension);
+            let id = object.id().to_string();
+            match ctx.markings.get(&id) {
+                Some(known) if *known != extension => {
+                    ctx.redefined.insert(id);
+                }
+                _ => {
+                    ctx.markings.insert(id, extension);
+                }
+            }
         }
     }
 }
@@ -191,6 +199,12 @@ fn prepare_one(raw: &RawValue, position: usize, ctx: &Context) -> Result<Slot, F
     if object.object_type() == "marking-definition" {
         from_marking_definition(object.json())
             .map_err(|e| refuse(format!("objects/{position}/extensions: {e}")))?;
+        if ctx.redefined.contains(object.id().as_str()) {
+            return Err(refuse(format!(
+                "objects/{position}: marking definition {} is defined more than once in this submission, with different handling",
+                object.id()
+            )));
+        }
     }
     match derive(&object, ctx) {
         Ok(Derived::Ready { handling, body }) => Ok(ready(object, handling, body)),

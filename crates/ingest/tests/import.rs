@@ -10,6 +10,7 @@ use renkei_ingest::{Arrival, Fate, ImportError, ImportProgress, import_bundle};
 use renkei_model::account::{OrgKind, OrgStatus, Role, Tier};
 use renkei_model::handling::{Classification, Sector};
 use renkei_model::ids::{OrgId, SubmissionId, UserId};
+use renkei_model::stix::renkei_handling::RENKEI_HANDLING_EXTENSION_ID;
 use renkei_policy::Identity;
 use renkei_store::{NewOrg, NewUser, Store};
 use renkei_store_sqlite::SqliteStore;
@@ -169,4 +170,65 @@ async fn a_refusal_far_into_the_file_stores_nothing() {
         outcome.refusals
     );
     assert_eq!(records(&f).await, 0);
+}
+
+/// A Renkei handling marking definition with this audience.
+fn handling_marking(audience: &[&str]) -> Value {
+    json!({
+        "type": "marking-definition", "spec_version": "2.1", "id": HANDLING,
+        "created": "2026-11-01T00:00:00.000Z",
+        "extensions": { RENKEI_HANDLING_EXTENSION_ID: {
+            "extension_type": "property-extension", "audience": audience
+        } }
+    })
+}
+
+const HANDLING: &str = "marking-definition--3b1e0c5a-2f4d-4e6a-8b9c-0d1e2f3a4b5c";
+
+#[tokio::test]
+async fn a_marking_defined_twice_differently_refuses_the_file() {
+    let f = fixture().await;
+    // Objects marked with it come before, between and after the two definitions, in
+    // different chunks: whichever definition each would have seen, nothing is stored.
+    let mut objects: Vec<Value> = (0..OBJECTS)
+        .map(|i| {
+            indicator(
+                i,
+                if i % 1000 == 0 {
+                    &[HANDLING]
+                } else {
+                    &[TLP_GREEN]
+                },
+            )
+        })
+        .collect();
+    objects.insert(2_000, handling_marking(&["sector:finance"]));
+    objects.insert(9_000, handling_marking(&["members"]));
+    let (outcome, _) = import(&f, bundle(&objects, "}")).await;
+    let outcome = outcome.unwrap();
+    assert!(!outcome.committed);
+    assert!(
+        outcome
+            .refusals
+            .iter()
+            .any(|r| r.starts_with("objects/9000: marking definition")
+                && r.contains("more than once")),
+        "{:?}",
+        outcome.refusals
+    );
+    assert!(
+        outcome
+            .refusals
+            .iter()
+            .any(|r| r.contains("object_marking_refs") && r.contains("more than once")),
+        "{:?}",
+        outcome.refusals
+    );
+    assert_eq!(records(&f).await, 0);
+
+    // The same definition twice is one definition.
+    objects[9_000] = handling_marking(&["sector:finance"]);
+    let (outcome, _) = import(&f, bundle(&objects, "}")).await;
+    let outcome = outcome.unwrap();
+    assert!(outcome.committed, "{:?}", outcome.refusals);
 }
