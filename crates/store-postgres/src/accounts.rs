@@ -30,21 +30,26 @@ const USER_COLUMNS: &str =
     "u.id, u.org_id, u.login, u.display_name, u.role, u.clearance, u.disabled";
 
 fn user_from_row(r: &Row) -> StoreResult<User> {
-    let clearance: i16 = r.get(5);
+    user_from_row_at(r, 0)
+}
+
+/// A user from [`USER_COLUMNS`] starting at column `at`.
+fn user_from_row_at(r: &Row, at: usize) -> StoreResult<User> {
+    let clearance: i16 = r.get(at + 5);
     Ok(User {
-        id: parse(r.get::<_, &str>(0))?,
-        org: parse(r.get::<_, &str>(1))?,
-        login: r.get(2),
-        display_name: r.get(3),
-        role: parse::<Role>(r.get::<_, &str>(4))?,
+        id: parse(r.get::<_, &str>(at))?,
+        org: parse(r.get::<_, &str>(at + 1))?,
+        login: r.get(at + 2),
+        display_name: r.get(at + 3),
+        role: parse::<Role>(r.get::<_, &str>(at + 4))?,
         clearance: Classification::new(u8::try_from(clearance).unwrap_or(u8::MAX))
             .map_err(|e| StoreError::Invalid(e.to_string()))?,
-        disabled: r.get(6),
+        disabled: r.get(at + 6),
     })
 }
 
-const TOKEN_COLUMNS: &str =
-    "id, user_id, prefix, read_only, label, created_at, expires_at, revoked, scope";
+const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.prefix, t.read_only, t.label, t.created_at, \
+     t.expires_at, t.revoked, t.scope";
 
 fn token_from_row(r: &Row) -> StoreResult<TokenRecord> {
     Ok(TokenRecord {
@@ -210,34 +215,65 @@ pub(crate) async fn identity(
 ) -> StoreResult<Option<Identity>> {
     let stmt = c
         .prepare_cached(&format!(
-            "SELECT {USER_COLUMNS}, o.kind, o.tier, o.sector, o.status FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"
+            "SELECT {IDENTITY_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"
         ))
         .await
         .map_err(db_err)?;
-    let Some(r) = c
-        .query_opt(&stmt, &[&user.to_string()])
+    c.query_opt(&stmt, &[&user.to_string()])
         .await
         .map_err(db_err)?
-    else {
+        .map(|r| identity_from_row(&r, 0))
+        .transpose()
+}
+
+/// A token and its user's identity, in one round trip: every request with a token asks.
+pub(crate) async fn token_identity(
+    c: &impl GenericClient,
+    sha256: &[u8; 32],
+) -> StoreResult<Option<(TokenRecord, Option<Identity>)>> {
+    let stmt = c
+        .prepare_cached(&format!(
+            "SELECT {TOKEN_COLUMNS}, {IDENTITY_COLUMNS} FROM api_tokens t \
+             LEFT JOIN users u ON u.id = t.user_id LEFT JOIN orgs o ON o.id = u.org_id \
+             WHERE t.secret_sha256 = $1"
+        ))
+        .await
+        .map_err(db_err)?;
+    let Some(r) = c.query_opt(&stmt, &[&&sha256[..]]).await.map_err(db_err)? else {
         return Ok(None);
     };
-    let u = user_from_row(&r)?;
-    Ok(Some(Identity {
+    let token = token_from_row(&r)?;
+    // The token's 9 columns, then the identity's (NULL if the user is gone).
+    let identity = match r.get::<_, Option<&str>>(9) {
+        Some(_) => Some(identity_from_row(&r, 9)?),
+        None => None,
+    };
+    Ok(Some((token, identity)))
+}
+
+/// The user's columns, then its organisation's kind, tier, sector and status.
+const IDENTITY_COLUMNS: &str = "u.id, u.org_id, u.login, u.display_name, u.role, u.clearance, \
+     u.disabled, o.kind, o.tier, o.sector, o.status";
+
+/// An identity from [`IDENTITY_COLUMNS`] starting at column `at`.
+fn identity_from_row(r: &Row, at: usize) -> StoreResult<Identity> {
+    let u = user_from_row_at(r, at)?;
+    Ok(Identity {
         user: u.id,
         login: u.login,
         org: u.org,
-        org_kind: parse::<OrgKind>(r.get::<_, &str>(7))?,
-        org_tier: parse::<Tier>(r.get::<_, &str>(8))?,
+        org_kind: parse::<OrgKind>(r.get::<_, &str>(at + 7))?,
+        org_tier: parse::<Tier>(r.get::<_, &str>(at + 8))?,
         org_sector: r
-            .get::<_, Option<&str>>(9)
+            .get::<_, Option<&str>>(at + 9)
             .map(parse::<Sector>)
             .transpose()?,
-        org_status: parse::<OrgStatus>(r.get::<_, &str>(10))?,
+        org_status: parse::<OrgStatus>(r.get::<_, &str>(at + 10))?,
         role: u.role,
         clearance: u.clearance,
         disabled: u.disabled,
         read_only: false,
-    }))
+    })
 }
 
 pub(crate) async fn list_users(
@@ -307,7 +343,7 @@ pub(crate) async fn token_by_secret_hash(
 ) -> StoreResult<Option<TokenRecord>> {
     let stmt = c
         .prepare_cached(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE secret_sha256 = $1"
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.secret_sha256 = $1"
         ))
         .await
         .map_err(db_err)?;
@@ -318,7 +354,7 @@ pub(crate) async fn token_by_secret_hash(
 pub(crate) async fn token(c: &impl GenericClient, id: TokenId) -> StoreResult<Option<TokenRecord>> {
     let row = c
         .query_opt(
-            &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"),
+            &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.id = $1"),
             &[&id.to_string()],
         )
         .await
@@ -333,7 +369,7 @@ pub(crate) async fn list_tokens(
     let rows = c
         .query(
             &format!(
-                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id"
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id"
             ),
             &[&user.to_string()],
         )

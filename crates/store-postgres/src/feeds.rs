@@ -385,7 +385,7 @@ pub(crate) async fn carrying(
         false,
     )
     .await?;
-    tx.commit().await.map_err(db_err)?;
+    drop(tx); // read-only: rolled back without waiting (`index_reads`)
     Ok(rows)
 }
 

@@ -363,13 +363,20 @@ pub(crate) async fn audiences(
 /// `records` by `id_key`; but right after a bulk import, before the tables are analysed (or
 /// where autovacuum is off), the planner guesses `id_key` matches thousands of rows and
 /// scans all of `records` instead, in `date_added` order, for every value.
+///
+/// Its plans are generic, made once per pooled connection and statement: what these
+/// statements read is bounded whatever the parameters, and planning each execution cost a
+/// lookup more than running it. Callers end it by dropping it — a read-only transaction is
+/// rolled back by the ROLLBACK that queues, without waiting for a COMMIT's round trip.
 pub(crate) async fn index_reads(
     client: &mut deadpool_postgres::Client,
 ) -> StoreResult<deadpool_postgres::Transaction<'_>> {
     let tx = client.transaction().await.map_err(db_err)?;
-    tx.batch_execute("SET LOCAL enable_seqscan = off")
-        .await
-        .map_err(db_err)?;
+    tx.batch_execute(
+        "SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan",
+    )
+    .await
+    .map_err(db_err)?;
     Ok(tx)
 }
 
@@ -416,7 +423,9 @@ pub(crate) async fn lookup(
     for s in sightings_in(&tx, &ids).await? {
         sightings.entry(s.of.clone()).or_default().push(s);
     }
-    tx.commit().await.map_err(db_err)?;
+    // A read-only transaction: ending it with the ROLLBACK that dropping it queues saves
+    // waiting for a COMMIT's round trip.
+    drop(tx);
     let mut found: HashMap<i64, ValueMatches> = HashMap::new();
     for r in &rows {
         let key: i64 = r.get(0);
@@ -450,7 +459,7 @@ pub(crate) async fn sightings_of(
     }
     let tx = index_reads(client).await?;
     let out = sightings_in(&tx, ids).await?;
-    tx.commit().await.map_err(db_err)?;
+    drop(tx); // read-only: rolled back without waiting, as in `lookup`
     Ok(out)
 }
 

@@ -369,6 +369,13 @@ impl Store for PostgresStore {
         accounts::token_by_secret_hash(&self.client().await?, sha256).await
     }
 
+    async fn token_identity(
+        &self,
+        sha256: &[u8; 32],
+    ) -> StoreResult<Option<(TokenRecord, Option<Identity>)>> {
+        accounts::token_identity(&self.client().await?, sha256).await
+    }
+
     async fn token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>> {
         accounts::token(&self.client().await?, id).await
     }
