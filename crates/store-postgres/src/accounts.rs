@@ -26,8 +26,18 @@ fn org_from_row(r: &Row) -> StoreResult<Org> {
     })
 }
 
-const USER_COLUMNS: &str =
-    "u.id, u.org_id, u.login, u.display_name, u.role, u.clearance, u.disabled";
+/// The columns [`user_from_row`] reads, in order (a macro so [`IDENTITY_COLUMNS`] extends
+/// them rather than repeating them).
+macro_rules! user_columns {
+    () => {
+        "u.id, u.org_id, u.login, u.display_name, u.role, u.clearance, u.disabled"
+    };
+}
+
+const USER_COLUMNS: &str = user_columns!();
+
+/// The user's columns, then its organisation's kind, tier, sector and status.
+const IDENTITY_COLUMNS: &str = concat!(user_columns!(), ", o.kind, o.tier, o.sector, o.status");
 
 fn user_from_row(r: &Row) -> StoreResult<User> {
     user_from_row_at(r, 0)
@@ -243,17 +253,14 @@ pub(crate) async fn token_identity(
         return Ok(None);
     };
     let token = token_from_row(&r)?;
-    // The token's 9 columns, then the identity's (NULL if the user is gone).
-    let identity = match r.get::<_, Option<&str>>(9) {
-        Some(_) => Some(identity_from_row(&r, 9)?),
+    // The token's columns, then the identity's (NULL if the user is gone).
+    let at = TOKEN_COLUMNS.split(',').count();
+    let identity = match r.get::<_, Option<&str>>(at) {
+        Some(_) => Some(identity_from_row(&r, at)?),
         None => None,
     };
     Ok(Some((token, identity)))
 }
-
-/// The user's columns, then its organisation's kind, tier, sector and status.
-const IDENTITY_COLUMNS: &str = "u.id, u.org_id, u.login, u.display_name, u.role, u.clearance, \
-     u.disabled, o.kind, o.tier, o.sector, o.status";
 
 /// An identity from [`IDENTITY_COLUMNS`] starting at column `at`.
 fn identity_from_row(r: &Row, at: usize) -> StoreResult<Identity> {
