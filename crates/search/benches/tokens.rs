@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use renkei_search::{object_document, tokens};
+use renkei_search::{json_document, tokens};
 
 /// Best wall time of `runs` runs of `f`.
 fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
@@ -59,15 +59,15 @@ fn main() {
         "content": "ネットバンキングのログイン情報を販売。特殊詐欺グループ向け。".repeat(100),
         "language": "ja",
     });
-    let len = object.to_string().len();
+    let json = object.to_string();
     report(
-        "object_document, forum post",
-        len,
-        best(20, || object_document(&object)),
+        "json_document, forum post",
+        json.len(),
+        best(20, || json_document(&json)),
     );
 
     // What a bulk import indexes most: many small indicators (per-object overhead counts).
-    let indicators: Vec<serde_json::Value> = (0..10_000)
+    let indicators: Vec<String> = (0..10_000)
         .map(|i| {
             serde_json::json!({
                 "type": "indicator",
@@ -77,16 +77,17 @@ fn main() {
                 "pattern": format!("[ipv4-addr:value = '45.{}.{}.{}']", i >> 16, (i >> 8) & 255, i & 255),
                 "pattern_type": "stix",
             })
+            .to_string()
         })
         .collect();
-    let len: usize = indicators.iter().map(|o| o.to_string().len()).sum();
+    let len: usize = indicators.iter().map(String::len).sum();
     report(
-        "object_document, 10k indicators",
+        "json_document, 10k indicators",
         len,
         best(10, || {
             indicators
                 .iter()
-                .map(|o| object_document(o).len())
+                .map(|o| json_document(o).len())
                 .sum::<usize>()
         }),
     );

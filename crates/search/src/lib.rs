@@ -129,8 +129,3 @@ pub fn object_tokens(object: &serde_json::Value) -> Vec<String> {
 pub fn json_document(json: &str) -> String {
     document(&text_of_json(json))
 }
-
-/// [`json_document`] for parsed JSON.
-pub fn object_document(object: &serde_json::Value) -> String {
-    document(&text_of(object))
-}
